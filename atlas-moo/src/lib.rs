@@ -1,0 +1,4 @@
+//! Multi-objective layer of Atlas.
+pub mod problem;
+
+pub use problem::{Evaluation, Problem, ProblemError};

@@ -1,0 +1,619 @@
+//! Business rules as typed values: what they mean, how they compile for repair, and how an
+//! allocation is checked against them.
+
+use serde::Serialize;
+
+use crate::error::CoreError;
+use crate::projection::{Halfspace, LinearSet, TotalRule};
+use crate::space::DecisionSpace;
+
+/// Relative tolerance within which a returned allocation must satisfy every constraint.
+pub const FEASIBILITY_TOLERANCE: f64 = 1e-9;
+
+/// Relative slack below which a constraint is reported as binding.
+pub const BINDING_TOLERANCE: f64 = 1e-6;
+
+/// The mathematical kind of a constraint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConstraintKind {
+    /// `g(x) = b`.
+    Equality,
+    /// `g(x) <= b` or `g(x) >= b`.
+    Inequality,
+    /// `l <= x_i <= u`.
+    Bounds,
+}
+
+/// What a constraint requires.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Rule {
+    /// The plan's total spend equals `amount`.
+    TotalExactly {
+        /// Budget in the scenario's currency.
+        amount: f64,
+    },
+    /// The plan's total spend is at most `amount`.
+    TotalAtMost {
+        /// Budget in the scenario's currency.
+        amount: f64,
+    },
+    /// One channel's spend lies within `[lower, upper]`.
+    ChannelBounds {
+        /// Channel position in the decision space.
+        channel: usize,
+        /// Least spend.
+        lower: f64,
+        /// Most spend.
+        upper: f64,
+    },
+    /// A group's share of the total spend lies within `[min, max]`.
+    GroupShare {
+        /// Group name.
+        group: String,
+        /// Positions of the group's channels.
+        members: Vec<usize>,
+        /// Least share in [0, 1].
+        min: Option<f64>,
+        /// Most share in [0, 1].
+        max: Option<f64>,
+    },
+    /// One channel's spend is held at `amount`.
+    Fixed {
+        /// Channel position in the decision space.
+        channel: usize,
+        /// The held spend.
+        amount: f64,
+    },
+}
+
+/// A named business rule.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Constraint {
+    /// Name used in every message and report.
+    pub name: String,
+    /// What it requires.
+    pub rule: Rule,
+}
+
+/// One constraint evaluated at one allocation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConstraintCheck {
+    /// Constraint name.
+    pub name: String,
+    /// Mathematical kind.
+    pub kind: ConstraintKind,
+    /// The constrained quantity at the allocation: money, or a share in [0, 1].
+    pub value: f64,
+    /// Least allowed value, if any.
+    pub lower: Option<f64>,
+    /// Most allowed value, if any.
+    pub upper: Option<f64>,
+    /// Distance to the nearest limit, negative when violated.
+    pub slack: f64,
+    /// Whether the allocation sits on a limit.
+    pub binding: bool,
+    /// Whether the allocation satisfies the constraint within [`FEASIBILITY_TOLERANCE`].
+    pub satisfied: bool,
+}
+
+impl Constraint {
+    /// Mathematical kind of the rule.
+    pub fn kind(&self) -> ConstraintKind {
+        match self.rule {
+            Rule::TotalExactly { .. } | Rule::Fixed { .. } => ConstraintKind::Equality,
+            Rule::TotalAtMost { .. } | Rule::GroupShare { .. } => ConstraintKind::Inequality,
+            Rule::ChannelBounds { .. } => ConstraintKind::Bounds,
+        }
+    }
+
+    /// Evaluates the constraint at `x`.
+    pub fn check(&self, x: &[f64]) -> ConstraintCheck {
+        let total: f64 = x.iter().sum();
+        let at = |i: usize| x.get(i).copied().unwrap_or(f64::NAN);
+        let (value, lower, upper, scale) = match &self.rule {
+            Rule::TotalExactly { amount } => (total, Some(*amount), Some(*amount), *amount),
+            Rule::TotalAtMost { amount } => (total, None, Some(*amount), *amount),
+            Rule::ChannelBounds {
+                channel,
+                lower,
+                upper,
+            } => (at(*channel), Some(*lower), Some(*upper), *upper),
+            Rule::Fixed { channel, amount } => {
+                (at(*channel), Some(*amount), Some(*amount), *amount)
+            }
+            Rule::GroupShare {
+                members, min, max, ..
+            } => {
+                let group: f64 = members.iter().map(|&i| at(i)).sum();
+                let share = if total > 0.0 { group / total } else { 0.0 };
+                (share, *min, *max, 1.0)
+            }
+        };
+        let slack = match (lower, upper) {
+            (Some(lo), Some(hi)) => (value - lo).min(hi - value),
+            (Some(lo), None) => value - lo,
+            (None, Some(hi)) => hi - value,
+            (None, None) => f64::INFINITY,
+        };
+        let scale = scale.abs().max(1.0);
+        let slack = if slack.is_nan() {
+            f64::NEG_INFINITY
+        } else {
+            slack
+        };
+        ConstraintCheck {
+            name: self.name.clone(),
+            kind: self.kind(),
+            value,
+            lower,
+            upper,
+            slack,
+            binding: slack <= BINDING_TOLERANCE * scale,
+            satisfied: slack >= -FEASIBILITY_TOLERANCE * scale,
+        }
+    }
+}
+
+/// Evaluates every constraint at `x`.
+pub fn check_all(constraints: &[Constraint], x: &[f64]) -> Vec<ConstraintCheck> {
+    constraints.iter().map(|c| c.check(x)).collect()
+}
+
+/// Compiles the constraints into the set that repair projects onto, and checks that the set
+/// is not obviously empty.
+///
+/// # Errors
+///
+/// Returns [`CoreError::Infeasible`] naming the conflicting constraints, their values and the
+/// smallest change that resolves the conflict.
+pub fn compile(space: &DecisionSpace, constraints: &[Constraint]) -> Result<LinearSet, CoreError> {
+    let mut lower = space.lower_bounds();
+    let mut upper = space.upper_bounds();
+    let mut lower_source: Vec<String> = space
+        .names()
+        .iter()
+        .map(|n| format!("{n} bounds"))
+        .collect();
+    let mut upper_source = lower_source.clone();
+    let mut total = None;
+    let mut total_source = String::new();
+    let mut halfspaces = Vec::new();
+    for constraint in constraints {
+        match &constraint.rule {
+            Rule::TotalExactly { amount } => set_total(
+                &mut total,
+                &mut total_source,
+                TotalRule::Exactly(*amount),
+                constraint,
+            )?,
+            Rule::TotalAtMost { amount } => set_total(
+                &mut total,
+                &mut total_source,
+                TotalRule::AtMost(*amount),
+                constraint,
+            )?,
+            Rule::ChannelBounds {
+                channel,
+                lower: lo,
+                upper: hi,
+            } => tighten(
+                (&mut lower, &mut lower_source),
+                (&mut upper, &mut upper_source),
+                (*channel, *lo, *hi),
+                &constraint.name,
+            ),
+            Rule::Fixed { channel, amount } => tighten(
+                (&mut lower, &mut lower_source),
+                (&mut upper, &mut upper_source),
+                (*channel, *amount, *amount),
+                &constraint.name,
+            ),
+            Rule::GroupShare {
+                members, min, max, ..
+            } => push_share_halfspaces(
+                &mut halfspaces,
+                space.len(),
+                members,
+                *min,
+                *max,
+                constraint,
+            ),
+        }
+    }
+    let set = LinearSet {
+        lower,
+        upper,
+        total,
+        halfspaces,
+    };
+    check_bounds(space, &set, &lower_source, &upper_source)?;
+    check_total(&set, &total_source)?;
+    check_groups(space, &set, constraints, &total_source)?;
+    Ok(set)
+}
+
+fn set_total(
+    total: &mut Option<TotalRule>,
+    source: &mut String,
+    rule: TotalRule,
+    constraint: &Constraint,
+) -> Result<(), CoreError> {
+    if total.is_some() {
+        return Err(CoreError::invalid(
+            format!("constraints.{}", constraint.name),
+            format!("a total budget is already set by `{source}`: keep one total budget rule"),
+        ));
+    }
+    *total = Some(rule);
+    *source = constraint.name.clone();
+    Ok(())
+}
+
+fn tighten(
+    lower: (&mut [f64], &mut [String]),
+    upper: (&mut [f64], &mut [String]),
+    (channel, lo, hi): (usize, f64, f64),
+    name: &str,
+) {
+    if let (Some(value), Some(source)) = (lower.0.get_mut(channel), lower.1.get_mut(channel)) {
+        if lo > *value {
+            *value = lo;
+            *source = name.to_string();
+        }
+    }
+    if let (Some(value), Some(source)) = (upper.0.get_mut(channel), upper.1.get_mut(channel)) {
+        if hi < *value {
+            *value = hi;
+            *source = name.to_string();
+        }
+    }
+}
+
+fn push_share_halfspaces(
+    halfspaces: &mut Vec<Halfspace>,
+    n: usize,
+    members: &[usize],
+    min: Option<f64>,
+    max: Option<f64>,
+    constraint: &Constraint,
+) {
+    let in_group = |i: usize| if members.contains(&i) { 1.0 } else { 0.0 };
+    if let Some(share) = min {
+        // share * total - group <= 0
+        halfspaces.push(Halfspace {
+            coefficients: (0..n).map(|i| share - in_group(i)).collect(),
+            bound: 0.0,
+            source: constraint.name.clone(),
+        });
+    }
+    if let Some(share) = max {
+        // group - share * total <= 0
+        halfspaces.push(Halfspace {
+            coefficients: (0..n).map(|i| in_group(i) - share).collect(),
+            bound: 0.0,
+            source: constraint.name.clone(),
+        });
+    }
+}
+
+fn check_bounds(
+    space: &DecisionSpace,
+    set: &LinearSet,
+    lower_source: &[String],
+    upper_source: &[String],
+) -> Result<(), CoreError> {
+    for (i, channel) in space.channels().iter().enumerate() {
+        if set.lower[i] > set.upper[i] {
+            let constraints = vec![lower_source[i].clone(), upper_source[i].clone()];
+            return Err(CoreError::Infeasible {
+                message: format!(
+                    "channel `{}`: lower bound {} from `{}` exceeds upper bound {} from `{}`: \
+                     lower the first or raise the second",
+                    channel.name,
+                    money(set.lower[i]),
+                    lower_source[i],
+                    money(set.upper[i]),
+                    upper_source[i]
+                ),
+                constraints,
+            });
+        }
+    }
+    Ok(())
+}
+
+fn check_total(set: &LinearSet, source: &str) -> Result<(), CoreError> {
+    let floors: f64 = set.lower.iter().sum();
+    let ceilings: f64 = set.upper.iter().sum();
+    let (amount, exact) = match set.total {
+        Some(TotalRule::Exactly(amount)) => (amount, true),
+        Some(TotalRule::AtMost(amount)) => (amount, false),
+        None => return Ok(()),
+    };
+    let tolerance = FEASIBILITY_TOLERANCE * amount.abs().max(1.0);
+    if floors > amount + tolerance {
+        return Err(CoreError::Infeasible {
+            constraints: vec![source.to_string(), "channel lower bounds".into()],
+            message: format!(
+                "the channel lower bounds add up to {}, above the total budget {} of `{source}`: \
+                 raise the budget to {} or lower the floors by {} in total",
+                money(floors),
+                money(amount),
+                money(floors),
+                money(floors - amount)
+            ),
+        });
+    }
+    if exact && ceilings < amount - tolerance {
+        return Err(CoreError::Infeasible {
+            constraints: vec![source.to_string(), "channel upper bounds".into()],
+            message: format!(
+                "the channel upper bounds can place only {} of the total budget {} of \
+                 `{source}`, leaving {} unplaced: raise the upper bounds by {} in total or \
+                 lower the budget to {}",
+                money(ceilings),
+                money(amount),
+                money(amount - ceilings),
+                money(amount - ceilings),
+                money(ceilings)
+            ),
+        });
+    }
+    Ok(())
+}
+
+fn check_groups(
+    space: &DecisionSpace,
+    set: &LinearSet,
+    constraints: &[Constraint],
+    total_source: &str,
+) -> Result<(), CoreError> {
+    let mut min_total = 0.0;
+    let mut min_names = Vec::new();
+    for constraint in constraints {
+        let Rule::GroupShare {
+            group,
+            members,
+            min,
+            max,
+        } = &constraint.rule
+        else {
+            continue;
+        };
+        for (field, share) in [("min", min), ("max", max)] {
+            if let Some(share) = share {
+                if !share.is_finite() || !(0.0..=1.0).contains(share) {
+                    return Err(CoreError::invalid(
+                        format!("constraints.{}.{field}", constraint.name),
+                        format!("share {share} is outside [0, 1]: write it as a fraction"),
+                    ));
+                }
+            }
+        }
+        if let (Some(lo), Some(hi)) = (min, max) {
+            if lo > hi {
+                return Err(CoreError::Infeasible {
+                    constraints: vec![constraint.name.clone()],
+                    message: format!(
+                        "`{}`: group `{group}` min share {lo} exceeds its max share {hi}",
+                        constraint.name
+                    ),
+                });
+            }
+        }
+        if let Some(lo) = min {
+            min_total += lo;
+            min_names.push(constraint.name.clone());
+            check_group_reach(space, set, constraint, group, members, *lo, total_source)?;
+        }
+    }
+    if min_total > 1.0 + FEASIBILITY_TOLERANCE && disjoint_groups(constraints) {
+        return Err(CoreError::Infeasible {
+            message: format!(
+                "the minimum shares of {} add up to {min_total}, above 1: lower them by {} in \
+                 total",
+                min_names.join(", "),
+                min_total - 1.0
+            ),
+            constraints: min_names,
+        });
+    }
+    Ok(())
+}
+
+fn check_group_reach(
+    space: &DecisionSpace,
+    set: &LinearSet,
+    constraint: &Constraint,
+    group: &str,
+    members: &[usize],
+    share: f64,
+    total_source: &str,
+) -> Result<(), CoreError> {
+    let Some(TotalRule::Exactly(amount)) = set.total else {
+        return Ok(());
+    };
+    let reach: f64 = members.iter().map(|&i| set.upper[i]).sum();
+    let needed = share * amount;
+    if reach + FEASIBILITY_TOLERANCE * amount.max(1.0) < needed {
+        let names: Vec<&str> = members
+            .iter()
+            .map(|&i| space.channels()[i].name.as_str())
+            .collect();
+        return Err(CoreError::Infeasible {
+            constraints: vec![constraint.name.clone(), total_source.to_string()],
+            message: format!(
+                "`{}` needs {} in group `{group}` ({share} of {}), but its channels ({}) can \
+                 take at most {}: raise their upper bounds by {} or lower the share to {}",
+                constraint.name,
+                money(needed),
+                money(amount),
+                names.join(", "),
+                money(reach),
+                money(needed - reach),
+                reach / amount
+            ),
+        });
+    }
+    Ok(())
+}
+
+fn disjoint_groups(constraints: &[Constraint]) -> bool {
+    let mut seen: Vec<usize> = Vec::new();
+    for constraint in constraints {
+        if let Rule::GroupShare {
+            members,
+            min: Some(_),
+            ..
+        } = &constraint.rule
+        {
+            if members.iter().any(|m| seen.contains(m)) {
+                return false;
+            }
+            seen.extend(members);
+        }
+    }
+    true
+}
+
+/// Formats an amount of money with thousands separators and at most two decimals.
+pub fn money(value: f64) -> String {
+    let rounded = (value * 100.0).round() / 100.0;
+    let negative = rounded < 0.0;
+    let whole = rounded.abs().trunc();
+    let cents = ((rounded.abs() - whole) * 100.0).round() as u64;
+    let digits = format!("{whole:.0}");
+    let mut grouped = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    let sign = if negative { "-" } else { "" };
+    if cents == 0 {
+        format!("{sign}{grouped}")
+    } else {
+        format!("{sign}{grouped}.{cents:02}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::space::Channel;
+
+    fn space(n: usize, upper: f64) -> DecisionSpace {
+        DecisionSpace::new(
+            (0..n)
+                .map(|i| Channel {
+                    name: format!("c{i}"),
+                    lower: 0.0,
+                    upper,
+                    groups: if i == 0 {
+                        vec!["digital".into()]
+                    } else {
+                        vec![]
+                    },
+                })
+                .collect(),
+        )
+        .unwrap()
+    }
+
+    fn named(name: &str, rule: Rule) -> Constraint {
+        Constraint {
+            name: name.into(),
+            rule,
+        }
+    }
+
+    #[test]
+    fn floors_above_budget_name_the_fix() {
+        let constraints = vec![
+            named("budget", Rule::TotalExactly { amount: 100.0 }),
+            named(
+                "f0",
+                Rule::ChannelBounds {
+                    channel: 0,
+                    lower: 40.0,
+                    upper: 100.0,
+                },
+            ),
+            named(
+                "f1",
+                Rule::ChannelBounds {
+                    channel: 1,
+                    lower: 40.0,
+                    upper: 100.0,
+                },
+            ),
+            named(
+                "f2",
+                Rule::ChannelBounds {
+                    channel: 2,
+                    lower: 40.0,
+                    upper: 100.0,
+                },
+            ),
+        ];
+        let error = compile(&space(3, 100.0), &constraints).unwrap_err();
+        let message = error.to_string();
+        assert!(message.contains("budget"), "{message}");
+        assert!(message.contains("raise the budget to 120"), "{message}");
+        assert!(message.contains("lower the floors by 20"), "{message}");
+    }
+
+    #[test]
+    fn ceilings_below_budget_report_what_is_left() {
+        let constraints = vec![named("budget", Rule::TotalExactly { amount: 100.0 })];
+        let error = compile(&space(2, 17.0), &constraints).unwrap_err();
+        let message = error.to_string();
+        assert!(message.contains("only 34"), "{message}");
+        assert!(message.contains("leaving 66"), "{message}");
+    }
+
+    #[test]
+    fn fixed_outside_bounds_names_both() {
+        let constraints = vec![named(
+            "hold c0",
+            Rule::Fixed {
+                channel: 0,
+                amount: 500.0,
+            },
+        )];
+        let error = compile(&space(2, 100.0), &constraints).unwrap_err();
+        let message = error.to_string();
+        assert!(message.contains("hold c0"), "{message}");
+        assert!(message.contains("c0 bounds"), "{message}");
+        assert!(message.contains("500"), "{message}");
+    }
+
+    #[test]
+    fn group_share_check_reports_share() {
+        let constraint = named(
+            "digital floor",
+            Rule::GroupShare {
+                group: "digital".into(),
+                members: vec![0],
+                min: Some(0.3),
+                max: None,
+            },
+        );
+        let low = constraint.check(&[20.0, 80.0]);
+        assert!(!low.satisfied);
+        assert!((low.value - 0.2).abs() < 1e-12);
+        let edge = constraint.check(&[30.0, 70.0]);
+        assert!(edge.satisfied);
+        assert!(edge.binding);
+    }
+
+    #[test]
+    fn money_groups_thousands() {
+        assert_eq!(money(1_234_567.0), "1,234,567");
+        assert_eq!(money(12.5), "12.50");
+        assert_eq!(money(-1000.0), "-1,000");
+    }
+}

@@ -1,0 +1,66 @@
+//! The model contract: whatever was fitted, Atlas only asks it to evaluate batches of plans.
+
+use std::fmt::Debug;
+
+use ndarray::{Array2, ArrayView1, ArrayView2};
+
+use crate::error::CoreError;
+
+/// A fitted response model, seen from the optimizer.
+///
+/// A batch is a 2-D array with one candidate plan per row and one column per channel, in the
+/// order of [`ResponseModel::channels`]. The model answers with one row per candidate and one
+/// column per KPI, in the order of [`ResponseModel::kpis`]. Batches are what let remote models,
+/// external processes and rayon be fast, so solvers always evaluate whole batches.
+pub trait ResponseModel: Send + Sync + Debug {
+    /// Channel names, in column order of every batch.
+    fn channels(&self) -> &[String];
+
+    /// KPI names, in column order of every result.
+    fn kpis(&self) -> &[String];
+
+    /// Evaluates every KPI for every candidate of `spend` (candidates x channels).
+    ///
+    /// # Errors
+    ///
+    /// Returns [`CoreError::Model`] when the batch has the wrong number of columns or the model
+    /// fails.
+    fn evaluate(&self, spend: ArrayView2<'_, f64>) -> Result<Array2<f64>, CoreError>;
+
+    /// Per-channel contributions of one plan: channels x KPIs, without any baseline.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`CoreError::Model`] when the plan has the wrong length or the model fails.
+    fn contributions(&self, spend: ArrayView1<'_, f64>) -> Result<Array2<f64>, CoreError>;
+
+    /// Gradient of every KPI with respect to every channel's spend at one plan (KPIs x
+    /// channels), or `None` when the model cannot differentiate itself.
+    fn gradient(&self, spend: ArrayView1<'_, f64>) -> Option<Result<Array2<f64>, CoreError>> {
+        let _ = spend;
+        None
+    }
+
+    /// Whether the total of each KPI is a sum of per-channel terms plus a constant.
+    fn is_separable(&self) -> bool {
+        false
+    }
+}
+
+/// Checks that a batch has one column per model channel.
+///
+/// # Errors
+///
+/// Returns [`CoreError::Model`] naming the expected and found column counts.
+pub fn check_columns(model: &dyn ResponseModel, columns: usize) -> Result<(), CoreError> {
+    let expected = model.channels().len();
+    if columns == expected {
+        Ok(())
+    } else {
+        Err(CoreError::Model(format!(
+            "a plan has {columns} values but the model has {expected} channels ({}): \
+             give one spend per channel",
+            model.channels().join(", ")
+        )))
+    }
+}

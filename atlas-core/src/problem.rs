@@ -1,0 +1,222 @@
+//! A decision problem ready to solve: space, model, constraints, objectives and current plan.
+
+use std::sync::Arc;
+
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
+use serde::Serialize;
+
+use crate::constraint::{check_all, money, Constraint, ConstraintCheck};
+use crate::error::CoreError;
+use crate::model::ResponseModel;
+use crate::objective::{Measure, Objective};
+use crate::projection::LinearSet;
+use crate::space::DecisionSpace;
+
+/// Settings of the solvers, from the scenario's `[solver]` table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SolverSettings {
+    /// Seed of every random choice.
+    pub seed: u64,
+    /// NSGA-II population size.
+    pub population: usize,
+    /// NSGA-II generations.
+    pub generations: usize,
+    /// Divisions of each weight in a sweep: weights are multiples of `1 / sweep_steps`.
+    pub sweep_steps: usize,
+    /// Starting points of each single-objective solve.
+    pub starts: usize,
+    /// Most iterations of each start.
+    pub max_iterations: usize,
+}
+
+impl Default for SolverSettings {
+    fn default() -> Self {
+        Self {
+            seed: 1,
+            population: 100,
+            generations: 250,
+            sweep_steps: 10,
+            starts: 8,
+            max_iterations: 500,
+        }
+    }
+}
+
+/// A validated decision problem.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    /// Scenario name.
+    pub name: String,
+    /// Currency code or symbol of every amount.
+    pub currency: String,
+    /// The period one plan covers, for example `week`.
+    pub period: Option<String>,
+    /// Channels and groups.
+    pub space: DecisionSpace,
+    /// The fitted model.
+    pub model: Arc<dyn ResponseModel>,
+    /// Every business rule, named.
+    pub constraints: Vec<Constraint>,
+    /// The linear rules compiled for repair.
+    pub linear: LinearSet,
+    /// Objectives with weights that sum to 1.
+    pub objectives: Vec<Objective>,
+    /// Current spend per channel.
+    pub current: Vec<f64>,
+    /// Solver settings.
+    pub solver: SolverSettings,
+}
+
+/// What one plan buys.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlanEvaluation {
+    /// Spend per channel, in decision order.
+    pub spend: Vec<f64>,
+    /// Every KPI's value, in model order.
+    pub kpis: Vec<f64>,
+    /// Every objective's value, in objective order.
+    pub objectives: Vec<f64>,
+    /// Per-channel contribution to each KPI (channels x KPIs).
+    pub contributions: Vec<Vec<f64>>,
+    /// Per-channel marginal response of each KPI per unit of spend (channels x KPIs).
+    pub marginals: Vec<Vec<f64>>,
+    /// Every constraint at this plan.
+    pub checks: Vec<ConstraintCheck>,
+}
+
+impl Problem {
+    /// Number of channels.
+    pub fn n_channels(&self) -> usize {
+        self.space.len()
+    }
+
+    /// KPI names of the model.
+    pub fn kpi_names(&self) -> &[String] {
+        self.model.kpis()
+    }
+
+    /// Maps `x` onto the linear constraints.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`CoreError::Infeasible`] when the group shares cannot hold together with the
+    /// budget and bounds.
+    pub fn repair(&self, x: &mut [f64]) -> Result<(), CoreError> {
+        self.linear
+            .project(x)
+            .map_err(|failure| CoreError::Infeasible {
+                message: format!(
+                "`{}` stays violated by {} after repair: the group shares cannot hold together \
+                 with the budget and channel bounds; relax `{}` or the bounds of its channels",
+                failure.constraint,
+                money(failure.violation),
+                failure.constraint
+            ),
+                constraints: vec![failure.constraint],
+            })
+    }
+
+    /// Every constraint evaluated at `x`.
+    pub fn check(&self, x: &[f64]) -> Vec<ConstraintCheck> {
+        check_all(&self.constraints, x)
+    }
+
+    /// Whether `x` satisfies every constraint.
+    pub fn is_feasible(&self, x: &[f64]) -> bool {
+        self.check(x).iter().all(|c| c.satisfied)
+    }
+
+    /// Objective values (natural units, in objective order) for a batch of plans.
+    ///
+    /// # Errors
+    ///
+    /// Returns the model's error, or [`CoreError::Model`] when it returns a value that is not
+    /// finite.
+    pub fn objective_values(&self, plans: ArrayView2<'_, f64>) -> Result<Array2<f64>, CoreError> {
+        let kpis = self.model.evaluate(plans)?;
+        let mut out = Array2::zeros((plans.nrows(), self.objectives.len()));
+        for (j, objective) in self.objectives.iter().enumerate() {
+            let column = match objective.measure {
+                Measure::Kpi(k) => kpis.column(k).to_owned(),
+                Measure::TotalSpend => plans.sum_axis(Axis(1)),
+            };
+            out.column_mut(j).assign(&column);
+        }
+        if let Some(bad) = out.iter().find(|v| !v.is_finite()) {
+            return Err(CoreError::Model(format!(
+                "the model returned {bad} for an objective: check its parameters"
+            )));
+        }
+        Ok(out)
+    }
+
+    /// Gradient of every objective at one plan (objectives x channels), from the model's own
+    /// gradient or, when it has none, central finite differences.
+    ///
+    /// # Errors
+    ///
+    /// Returns the model's error.
+    pub fn objective_gradient(&self, x: ArrayView1<'_, f64>) -> Result<Array2<f64>, CoreError> {
+        let kpi_gradient = match self.model.gradient(x) {
+            Some(gradient) => gradient?,
+            None => self.finite_difference_gradient(x)?,
+        };
+        let mut out = Array2::zeros((self.objectives.len(), x.len()));
+        for (j, objective) in self.objectives.iter().enumerate() {
+            match objective.measure {
+                Measure::Kpi(k) => out.row_mut(j).assign(&kpi_gradient.row(k)),
+                Measure::TotalSpend => out.row_mut(j).fill(1.0),
+            }
+        }
+        Ok(out)
+    }
+
+    fn finite_difference_gradient(&self, x: ArrayView1<'_, f64>) -> Result<Array2<f64>, CoreError> {
+        let n = x.len();
+        let mut plans = Array2::zeros((2 * n, n));
+        let mut steps = Array1::zeros(n);
+        for i in 0..n {
+            let step = 1e-6 * x[i].abs().max(1.0);
+            steps[i] = step;
+            plans.row_mut(2 * i).assign(&x);
+            plans.row_mut(2 * i + 1).assign(&x);
+            plans[[2 * i, i]] += step;
+            plans[[2 * i + 1, i]] = (x[i] - step).max(0.0);
+        }
+        let values = self.model.evaluate(plans.view())?;
+        let kpis = values.ncols();
+        let mut out = Array2::zeros((kpis, n));
+        for i in 0..n {
+            let width = plans[[2 * i, i]] - plans[[2 * i + 1, i]];
+            for k in 0..kpis {
+                out[[k, i]] = (values[[2 * i, k]] - values[[2 * i + 1, k]]) / width;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Evaluates one plan in full: KPIs, objectives, contributions, marginals, constraints.
+    ///
+    /// # Errors
+    ///
+    /// Returns the model's error.
+    pub fn evaluate_plan(&self, x: &[f64]) -> Result<PlanEvaluation, CoreError> {
+        let row = ArrayView1::from(x);
+        let batch = row.insert_axis(Axis(0));
+        let kpis = self.model.evaluate(batch)?.row(0).to_vec();
+        let objectives = self.objective_values(batch)?.row(0).to_vec();
+        let contributions = self.model.contributions(row)?;
+        let gradient = match self.model.gradient(row) {
+            Some(gradient) => gradient?,
+            None => self.finite_difference_gradient(row)?,
+        };
+        Ok(PlanEvaluation {
+            spend: x.to_vec(),
+            kpis,
+            objectives,
+            contributions: contributions.outer_iter().map(|r| r.to_vec()).collect(),
+            marginals: gradient.t().outer_iter().map(|r| r.to_vec()).collect(),
+            checks: self.check(x),
+        })
+    }
+}

@@ -1,0 +1,610 @@
+//! Scenario files (TOML): the model, channels, groups, constraints, objectives, solver settings
+//! and current plan of one planning question. Unknown keys are errors.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::constraint::{compile, Constraint, Rule};
+use crate::error::CoreError;
+use crate::hill::{CurveSpec, ResponseCurveModel};
+use crate::objective::{Measure, Objective, Sense, TOTAL_SPEND};
+use crate::problem::{Problem, SolverSettings};
+use crate::space::{Channel, DecisionSpace};
+
+/// A scenario file as written on disk.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    /// Scenario name, shown in titles.
+    pub name: String,
+    /// Currency of every amount, for example `USD` or `JPY`.
+    #[serde(default = "default_currency")]
+    pub currency: String,
+    /// The period one plan covers, for example `week`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<String>,
+    /// Where the scenario came from, when an importer wrote it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourceSpec>,
+    /// Solver settings.
+    #[serde(default)]
+    pub solver: SolverSpec,
+    /// The fitted model.
+    pub model: ModelSpec,
+    /// Channels, with bounds, groups and current spend.
+    pub channels: Vec<ChannelSpec>,
+    /// Business rules.
+    #[serde(default)]
+    pub constraints: Vec<ConstraintSpec>,
+    /// Objectives.
+    pub objectives: Vec<ObjectiveSpec>,
+}
+
+fn default_currency() -> String {
+    "USD".into()
+}
+
+/// Provenance of an imported scenario.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceSpec {
+    /// The tool that fitted the model, for example `Robyn`.
+    pub tool: String,
+    /// The tool's version string as the export records it.
+    pub version: String,
+    /// The file the model was read from.
+    pub file: String,
+    /// The fitted model's identifier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_id: Option<String>,
+    /// First date of the period the current plan averages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// Last date of that period.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+}
+
+/// The `[model]` table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ModelSpec {
+    /// Per channel and per KPI Hill curves of adstocked spend.
+    ResponseCurves {
+        /// KPI names.
+        kpis: Vec<String>,
+        /// Baseline per KPI, 0 when absent.
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        baseline: BTreeMap<String, f64>,
+        /// One curve per channel and KPI that it moves.
+        curves: Vec<CurveSpec>,
+    },
+}
+
+/// One `[[channels]]` table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelSpec {
+    /// Channel name, as the model spells it.
+    pub name: String,
+    /// Current spend per period.
+    pub current: f64,
+    /// Least spend per period; 0 when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lower: Option<f64>,
+    /// Most spend per period; the total budget when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upper: Option<f64>,
+    /// Groups the channel belongs to.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
+}
+
+/// One `[[constraints]]` table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ConstraintSpec {
+    /// Total spend: exactly `equals`, or at most `at_most`.
+    TotalBudget {
+        /// Name; `total budget` when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+        /// Exact total.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        equals: Option<f64>,
+        /// Largest total.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        at_most: Option<f64>,
+    },
+    /// Bounds on one channel beyond those of its `[[channels]]` table.
+    ChannelBounds {
+        /// Name; `<channel> bounds` when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+        /// Channel name.
+        channel: String,
+        /// Least spend.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        lower: Option<f64>,
+        /// Most spend.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        upper: Option<f64>,
+    },
+    /// A group's share of the total.
+    GroupShare {
+        /// Name; `<group> share` when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+        /// Group name.
+        group: String,
+        /// Least share in [0, 1].
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        min: Option<f64>,
+        /// Most share in [0, 1].
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max: Option<f64>,
+    },
+    /// A channel held at one amount, its current spend when `amount` is absent.
+    Fixed {
+        /// Name; `<channel> fixed` when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+        /// Channel name.
+        channel: String,
+        /// The held spend.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        amount: Option<f64>,
+    },
+}
+
+/// One `[[objectives]]` table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectiveSpec {
+    /// A model KPI, or `total_spend`.
+    pub kpi: String,
+    /// `maximize` or `minimize`.
+    pub sense: Sense,
+    /// Weight in the weighted sum; weights are rescaled to sum to 1.
+    #[serde(default = "default_weight")]
+    pub weight: f64,
+    /// Display name; the KPI name when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+fn default_weight() -> f64 {
+    1.0
+}
+
+/// The `[solver]` table; every key is optional.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SolverSpec {
+    /// Seed of every random choice (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+    /// NSGA-II population size (default 100).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub population: Option<usize>,
+    /// NSGA-II generations (default 250).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generations: Option<usize>,
+    /// Divisions of each weight in a sweep (default 10).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sweep_steps: Option<usize>,
+    /// Starting points of each single-objective solve (default 8).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starts: Option<usize>,
+    /// Most iterations of each start (default 500).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_iterations: Option<usize>,
+}
+
+impl ScenarioFile {
+    /// Reads and parses a scenario file.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`CoreError::Io`] when the file cannot be read and [`CoreError::Parse`] when it
+    /// is not valid TOML or has an unknown, missing or mistyped key.
+    pub fn read(path: &Path) -> Result<Self, CoreError> {
+        let text = std::fs::read_to_string(path).map_err(|source| CoreError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::parse(&text, &path.display().to_string())
+    }
+
+    /// Parses scenario text; `origin` names it in errors.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`CoreError::Parse`] for invalid TOML or an unknown, missing or mistyped key.
+    pub fn parse(text: &str, origin: &str) -> Result<Self, CoreError> {
+        toml::from_str(text).map_err(|error| CoreError::Parse {
+            path: origin.to_string(),
+            message: error.to_string().trim_end().to_string(),
+        })
+    }
+
+    /// Writes the scenario as TOML text.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`CoreError::Invalid`] when a value cannot be written as TOML.
+    pub fn to_toml(&self) -> Result<String, CoreError> {
+        toml::to_string_pretty(self)
+            .map_err(|error| CoreError::invalid("scenario", format!("cannot write TOML: {error}")))
+    }
+
+    /// Validates the scenario and builds the problem it describes.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`CoreError::Invalid`] or [`CoreError::InvalidChannel`] naming the field, value
+    /// and fix, and [`CoreError::Infeasible`] when the linear rules conflict.
+    pub fn build(&self) -> Result<Problem, CoreError> {
+        let budget = self.total_budget();
+        let space = self.build_space(budget)?;
+        let model = self.build_model(&space)?;
+        let current = self.current_plan(&space)?;
+        let constraints = self.build_constraints(&space, &current)?;
+        let linear = compile(&space, &constraints)?;
+        let objectives = self.build_objectives(crate::model::ResponseModel::kpis(&model))?;
+        Ok(Problem {
+            name: self.name.clone(),
+            currency: self.currency.clone(),
+            period: self.period.clone(),
+            space,
+            model: Arc::new(model),
+            constraints,
+            linear,
+            objectives,
+            current,
+            solver: self.build_solver()?,
+        })
+    }
+
+    fn total_budget(&self) -> Option<f64> {
+        self.constraints.iter().find_map(|c| match c {
+            ConstraintSpec::TotalBudget {
+                equals, at_most, ..
+            } => equals.or(*at_most),
+            _ => None,
+        })
+    }
+
+    fn build_space(&self, budget: Option<f64>) -> Result<DecisionSpace, CoreError> {
+        let mut channels = Vec::with_capacity(self.channels.len());
+        for (index, spec) in self.channels.iter().enumerate() {
+            let upper = match (spec.upper, budget) {
+                (Some(upper), _) => upper,
+                (None, Some(budget)) => budget,
+                (None, None) => {
+                    return Err(CoreError::invalid(
+                        format!("channels[{index}].upper"),
+                        format!(
+                            "channel `{}` has no upper bound and the scenario no total budget: \
+                             set `upper` or add a total_budget constraint",
+                            spec.name
+                        ),
+                    ))
+                }
+            };
+            channels.push(Channel {
+                name: spec.name.clone(),
+                lower: spec.lower.unwrap_or(0.0),
+                upper,
+                groups: spec.groups.clone(),
+            });
+        }
+        DecisionSpace::new(channels)
+    }
+
+    fn build_model(&self, space: &DecisionSpace) -> Result<ResponseCurveModel, CoreError> {
+        let ModelSpec::ResponseCurves {
+            kpis,
+            baseline,
+            curves,
+        } = &self.model;
+        if kpis.iter().any(|k| k == TOTAL_SPEND) {
+            return Err(CoreError::invalid(
+                "model.kpis",
+                format!("`{TOTAL_SPEND}` is reserved for the plan's total spend: rename the KPI"),
+            ));
+        }
+        if let Some(unknown) = baseline.keys().find(|k| !kpis.contains(k)) {
+            return Err(CoreError::invalid(
+                format!("model.baseline.{unknown}"),
+                format!("`{unknown}` is not one of the KPIs: {}", kpis.join(", ")),
+            ));
+        }
+        let baselines = kpis
+            .iter()
+            .map(|k| baseline.get(k).copied().unwrap_or(0.0))
+            .collect();
+        ResponseCurveModel::new(space.names(), kpis.clone(), baselines, curves)
+    }
+
+    fn current_plan(&self, space: &DecisionSpace) -> Result<Vec<f64>, CoreError> {
+        let mut plan = Vec::with_capacity(space.len());
+        for (index, spec) in self.channels.iter().enumerate() {
+            if !spec.current.is_finite() || spec.current < 0.0 {
+                return Err(CoreError::invalid(
+                    format!("channels[{index}].current"),
+                    format!(
+                        "current spend {} of channel `{}` is invalid: use an amount of at least 0",
+                        spec.current, spec.name
+                    ),
+                ));
+            }
+            plan.push(spec.current);
+        }
+        Ok(plan)
+    }
+
+    fn build_constraints(
+        &self,
+        space: &DecisionSpace,
+        current: &[f64],
+    ) -> Result<Vec<Constraint>, CoreError> {
+        let mut constraints: Vec<Constraint> = space
+            .channels()
+            .iter()
+            .enumerate()
+            .map(|(i, c)| Constraint {
+                name: format!("{} bounds", c.name),
+                rule: Rule::ChannelBounds {
+                    channel: i,
+                    lower: c.lower,
+                    upper: c.upper,
+                },
+            })
+            .collect();
+        for (index, spec) in self.constraints.iter().enumerate() {
+            let constraint = build_constraint(spec, index, space, current)?;
+            if constraints.iter().any(|c| c.name == constraint.name) {
+                return Err(CoreError::invalid(
+                    format!("constraints[{index}].name"),
+                    format!(
+                        "`{}` is used twice: give each constraint a unique name",
+                        constraint.name
+                    ),
+                ));
+            }
+            constraints.push(constraint);
+        }
+        Ok(constraints)
+    }
+
+    fn build_objectives(&self, kpis: &[String]) -> Result<Vec<Objective>, CoreError> {
+        if self.objectives.is_empty() {
+            return Err(CoreError::invalid(
+                "objectives",
+                "no objective is listed: add an [[objectives]] table with kpi and sense",
+            ));
+        }
+        let mut objectives = Vec::with_capacity(self.objectives.len());
+        for (index, spec) in self.objectives.iter().enumerate() {
+            let field = format!("objectives[{index}]");
+            let measure = if spec.kpi == TOTAL_SPEND {
+                Measure::TotalSpend
+            } else {
+                let k = kpis.iter().position(|k| k == &spec.kpi).ok_or_else(|| {
+                    CoreError::invalid(
+                        format!("{field}.kpi"),
+                        format!(
+                            "`{}` is not a model KPI: use one of {}, or {TOTAL_SPEND}",
+                            spec.kpi,
+                            kpis.join(", ")
+                        ),
+                    )
+                })?;
+                Measure::Kpi(k)
+            };
+            if !spec.weight.is_finite() || spec.weight < 0.0 {
+                return Err(CoreError::invalid(
+                    format!("{field}.weight"),
+                    format!(
+                        "weight {} is invalid: use a number of at least 0",
+                        spec.weight
+                    ),
+                ));
+            }
+            let name = spec.name.clone().unwrap_or_else(|| spec.kpi.clone());
+            if objectives.iter().any(|o: &Objective| o.name == name) {
+                return Err(CoreError::invalid(
+                    format!("{field}.name"),
+                    format!("objective `{name}` is listed twice: keep one or rename it"),
+                ));
+            }
+            objectives.push(Objective {
+                name,
+                measure,
+                sense: spec.sense,
+                weight: spec.weight,
+            });
+        }
+        normalize_weights(&mut objectives)?;
+        Ok(objectives)
+    }
+
+    fn build_solver(&self) -> Result<SolverSettings, CoreError> {
+        let defaults = SolverSettings::default();
+        let spec = &self.solver;
+        let settings = SolverSettings {
+            seed: spec.seed.unwrap_or(defaults.seed),
+            population: spec.population.unwrap_or(defaults.population),
+            generations: spec.generations.unwrap_or(defaults.generations),
+            sweep_steps: spec.sweep_steps.unwrap_or(defaults.sweep_steps),
+            starts: spec.starts.unwrap_or(defaults.starts),
+            max_iterations: spec.max_iterations.unwrap_or(defaults.max_iterations),
+        };
+        let positive = [
+            ("population", settings.population, 4),
+            ("generations", settings.generations, 1),
+            ("sweep_steps", settings.sweep_steps, 1),
+            ("starts", settings.starts, 1),
+            ("max_iterations", settings.max_iterations, 1),
+        ];
+        for (field, value, least) in positive {
+            if value < least {
+                return Err(CoreError::invalid(
+                    format!("solver.{field}"),
+                    format!("{value} is too small: use at least {least}"),
+                ));
+            }
+        }
+        Ok(settings)
+    }
+}
+
+/// Rescales the weights to sum to 1.
+///
+/// # Errors
+///
+/// Returns [`CoreError::Invalid`] when every weight is 0.
+pub fn normalize_weights(objectives: &mut [Objective]) -> Result<(), CoreError> {
+    let sum: f64 = objectives.iter().map(|o| o.weight).sum();
+    if sum <= 0.0 {
+        return Err(CoreError::invalid(
+            "objectives.weight",
+            "every weight is 0: give at least one objective a positive weight",
+        ));
+    }
+    for objective in objectives {
+        objective.weight /= sum;
+    }
+    Ok(())
+}
+
+fn build_constraint(
+    spec: &ConstraintSpec,
+    index: usize,
+    space: &DecisionSpace,
+    current: &[f64],
+) -> Result<Constraint, CoreError> {
+    let field = format!("constraints[{index}]");
+    let channel_of = |name: &str| {
+        space.position(name).ok_or_else(|| {
+            CoreError::invalid(
+                format!("{field}.channel"),
+                format!(
+                    "`{name}` is not a channel: use one of {}",
+                    space.names().join(", ")
+                ),
+            )
+        })
+    };
+    let amount = |key: &str, value: f64| {
+        if value.is_finite() && value >= 0.0 {
+            Ok(value)
+        } else {
+            Err(CoreError::invalid(
+                format!("{field}.{key}"),
+                format!("{value} is invalid: use an amount of at least 0"),
+            ))
+        }
+    };
+    let (name, rule) = match spec {
+        ConstraintSpec::TotalBudget {
+            name,
+            equals,
+            at_most,
+        } => {
+            let rule = match (equals, at_most) {
+                (Some(value), None) => Rule::TotalExactly {
+                    amount: amount("equals", *value)?,
+                },
+                (None, Some(value)) => Rule::TotalAtMost {
+                    amount: amount("at_most", *value)?,
+                },
+                _ => {
+                    return Err(CoreError::invalid(
+                        field,
+                        "a total_budget needs exactly one of `equals` or `at_most`",
+                    ))
+                }
+            };
+            (name.clone().unwrap_or_else(|| "total budget".into()), rule)
+        }
+        ConstraintSpec::ChannelBounds {
+            name,
+            channel,
+            lower,
+            upper,
+        } => {
+            let position = channel_of(channel)?;
+            let lower = amount("lower", lower.unwrap_or(0.0))?;
+            let upper = amount("upper", upper.unwrap_or(f64::MAX))?;
+            let name = name.clone().unwrap_or_else(|| format!("{channel} limits"));
+            (
+                name,
+                Rule::ChannelBounds {
+                    channel: position,
+                    lower,
+                    upper,
+                },
+            )
+        }
+        ConstraintSpec::GroupShare {
+            name,
+            group,
+            min,
+            max,
+        } => {
+            let members =
+                space
+                    .group(group)
+                    .ok_or_else(|| {
+                        let known: Vec<&str> =
+                            space.groups().iter().map(|g| g.name.as_str()).collect();
+                        CoreError::invalid(
+                            format!("{field}.group"),
+                            format!(
+                            "`{group}` is not a group of any channel (groups: {}): add it to a \
+                             channel's `groups`",
+                            if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                        ),
+                        )
+                    })?
+                    .members
+                    .clone();
+            if min.is_none() && max.is_none() {
+                return Err(CoreError::invalid(
+                    field,
+                    "a group_share needs `min`, `max` or both",
+                ));
+            }
+            let name = name.clone().unwrap_or_else(|| format!("{group} share"));
+            let rule = Rule::GroupShare {
+                group: group.clone(),
+                members,
+                min: *min,
+                max: *max,
+            };
+            (name, rule)
+        }
+        ConstraintSpec::Fixed {
+            name,
+            channel,
+            amount: held,
+        } => {
+            let position = channel_of(channel)?;
+            let held = amount("amount", held.unwrap_or(current[position]))?;
+            let name = name.clone().unwrap_or_else(|| format!("{channel} fixed"));
+            (
+                name,
+                Rule::Fixed {
+                    channel: position,
+                    amount: held,
+                },
+            )
+        }
+    };
+    Ok(Constraint { name, rule })
+}

@@ -1,1 +1,399 @@
-//! TODO
+//! Single-objective solving: the best plan for one scalar function of the objectives.
+//!
+//! The solver is projected gradient ascent with an Armijo backtracking line search along the
+//! projection arc, run from several starts in parallel: the current plan, any warm starts, an
+//! even split and random plans, each repaired onto the linear constraints. Ascent only accepts
+//! improving steps, so the answer is never worse than the current plan when that plan is
+//! feasible. Every start has its own random stream derived from the seed and its index, so the
+//! answer does not depend on the number of threads.
+
+use ndarray::{Array2, ArrayView1, Axis};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::error::CoreError;
+use crate::problem::Problem;
+
+/// A scalar function of the objective values that the solver maximizes.
+pub trait Scalarization: Sync {
+    /// The scalar at objective values `values` (natural units, in objective order).
+    fn value(&self, values: &[f64]) -> f64;
+
+    /// The derivative of the scalar with respect to each objective value at `values`.
+    fn gradient(&self, values: &[f64]) -> Vec<f64>;
+}
+
+/// `sum_j coefficients[j] * values[j]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinearScalarization {
+    /// One coefficient per objective.
+    pub coefficients: Vec<f64>,
+}
+
+impl Scalarization for LinearScalarization {
+    fn value(&self, values: &[f64]) -> f64 {
+        self.coefficients
+            .iter()
+            .zip(values)
+            .map(|(c, v)| c * v)
+            .sum()
+    }
+
+    fn gradient(&self, _values: &[f64]) -> Vec<f64> {
+        self.coefficients.clone()
+    }
+}
+
+/// Options of one solve.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SolveOptions {
+    /// Number of starts, including the current plan and the warm starts.
+    pub starts: usize,
+    /// Most iterations of each start.
+    pub max_iterations: usize,
+    /// Seed of the random starts.
+    pub seed: u64,
+    /// Plans to start from besides the current plan, for example neighbouring optima.
+    pub warm_starts: Vec<Vec<f64>>,
+}
+
+impl SolveOptions {
+    /// Options taken from the problem's solver settings, with no warm start.
+    pub fn from_problem(problem: &Problem) -> Self {
+        Self {
+            starts: problem.solver.starts,
+            max_iterations: problem.solver.max_iterations,
+            seed: problem.solver.seed,
+            warm_starts: Vec::new(),
+        }
+    }
+}
+
+/// Why a start stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SolveStatus {
+    /// No step improved the scalar any more.
+    Converged,
+    /// The iteration limit was reached while steps still improved it.
+    IterationLimit,
+}
+
+/// The best plan found.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SolveOutcome {
+    /// Spend per channel.
+    pub spend: Vec<f64>,
+    /// The scalar's value at `spend`.
+    pub value: f64,
+    /// Objective values at `spend`.
+    pub objectives: Vec<f64>,
+    /// Why the winning start stopped.
+    pub status: SolveStatus,
+    /// Index of the winning start: 0 is the current plan.
+    pub start: usize,
+    /// Iterations of the winning start.
+    pub iterations: usize,
+    /// Model evaluations over every start.
+    pub evaluations: usize,
+}
+
+/// Maximizes `scalarization` of the problem's objectives under its linear constraints.
+///
+/// # Errors
+///
+/// Returns [`CoreError::Infeasible`] when a start cannot be repaired onto the constraints, and
+/// the model's error when it fails.
+pub fn maximize(
+    problem: &Problem,
+    scalarization: &dyn Scalarization,
+    options: &SolveOptions,
+) -> Result<SolveOutcome, CoreError> {
+    let starts = starting_points(problem, options)?;
+    let runs: Vec<Result<StartRun, CoreError>> = starts
+        .into_par_iter()
+        .map(|start| ascend(problem, scalarization, start, options.max_iterations))
+        .collect();
+    let mut evaluations = 0;
+    let mut best: Option<(usize, StartRun)> = None;
+    for (index, run) in runs.into_iter().enumerate() {
+        let run = run?;
+        evaluations += run.evaluations;
+        let better = match &best {
+            Some((_, incumbent)) => run.value > incumbent.value,
+            None => true,
+        };
+        if better {
+            best = Some((index, run));
+        }
+    }
+    let (start, run) = best.ok_or_else(|| CoreError::invalid("solver.starts", "no start ran"))?;
+    tracing::debug!(
+        start,
+        value = run.value,
+        iterations = run.iterations,
+        "solve finished"
+    );
+    Ok(SolveOutcome {
+        spend: run.x,
+        value: run.value,
+        objectives: run.objectives,
+        status: run.status,
+        start,
+        iterations: run.iterations,
+        evaluations,
+    })
+}
+
+fn starting_points(problem: &Problem, options: &SolveOptions) -> Result<Vec<Vec<f64>>, CoreError> {
+    let n = problem.n_channels();
+    let mut starts = vec![problem.current.clone()];
+    starts.extend(options.warm_starts.iter().filter(|s| s.len() == n).cloned());
+    let lower = &problem.linear.lower;
+    let upper = &problem.linear.upper;
+    starts.push((0..n).map(|i| 0.5 * (lower[i] + upper[i])).collect());
+    let mut index = 0u64;
+    while starts.len() < options.starts.max(1) {
+        let mut rng = ChaCha8Rng::seed_from_u64(mix(options.seed, index));
+        starts.push(
+            (0..n)
+                .map(|i| lower[i] + rng.random::<f64>() * (upper[i] - lower[i]))
+                .collect(),
+        );
+        index += 1;
+    }
+    for start in &mut starts {
+        problem.repair(start)?;
+    }
+    Ok(starts)
+}
+
+/// SplitMix64 of a seed and a stream index, so every start draws from its own stream.
+pub fn mix(seed: u64, index: u64) -> u64 {
+    let mut z = seed
+        ^ index
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            .wrapping_add(0x632B_E59B_D9B4_E019);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+struct StartRun {
+    x: Vec<f64>,
+    value: f64,
+    objectives: Vec<f64>,
+    status: SolveStatus,
+    iterations: usize,
+    evaluations: usize,
+}
+
+struct Evaluator<'a> {
+    problem: &'a Problem,
+    scalarization: &'a dyn Scalarization,
+    evaluations: usize,
+}
+
+impl Evaluator<'_> {
+    fn value(&mut self, x: &[f64]) -> Result<(f64, Vec<f64>), CoreError> {
+        self.evaluations += 1;
+        let batch = ArrayView1::from(x).insert_axis(Axis(0));
+        let objectives = self.problem.objective_values(batch)?.row(0).to_vec();
+        Ok((self.scalarization.value(&objectives), objectives))
+    }
+
+    fn gradient(&mut self, x: &[f64], objectives: &[f64]) -> Result<Vec<f64>, CoreError> {
+        self.evaluations += 1;
+        let jacobian: Array2<f64> = self.problem.objective_gradient(ArrayView1::from(x))?;
+        let outer = self.scalarization.gradient(objectives);
+        Ok((0..x.len())
+            .map(|i| (0..outer.len()).map(|j| outer[j] * jacobian[[j, i]]).sum())
+            .collect())
+    }
+}
+
+/// Relative improvement below which a start counts as converged.
+const STALL: f64 = 1e-13;
+
+fn ascend(
+    problem: &Problem,
+    scalarization: &dyn Scalarization,
+    start: Vec<f64>,
+    max_iterations: usize,
+) -> Result<StartRun, CoreError> {
+    let mut evaluator = Evaluator {
+        problem,
+        scalarization,
+        evaluations: 0,
+    };
+    let mut x = start;
+    let (mut value, mut objectives) = evaluator.value(&x)?;
+    let scale = spend_scale(problem);
+    let mut step = f64::NAN;
+    let mut status = SolveStatus::IterationLimit;
+    let mut iterations = 0;
+    while iterations < max_iterations {
+        iterations += 1;
+        let gradient = evaluator.gradient(&x, &objectives)?;
+        let largest = gradient.iter().fold(0.0f64, |m, g| m.max(g.abs()));
+        if largest == 0.0 || !largest.is_finite() {
+            status = SolveStatus::Converged;
+            break;
+        }
+        if !step.is_finite() {
+            step = 0.1 * scale / largest;
+        }
+        match line_search(&mut evaluator, &x, value, &gradient, step)? {
+            Some((next, next_value, next_objectives, used)) => {
+                let gain = next_value - value;
+                x = next;
+                value = next_value;
+                objectives = next_objectives;
+                step = used * 2.0;
+                if gain <= STALL * value.abs().max(1e-300) {
+                    status = SolveStatus::Converged;
+                    break;
+                }
+            }
+            None => {
+                status = SolveStatus::Converged;
+                break;
+            }
+        }
+    }
+    Ok(StartRun {
+        x,
+        value,
+        objectives,
+        status,
+        iterations,
+        evaluations: evaluator.evaluations,
+    })
+}
+
+type Step = (Vec<f64>, f64, Vec<f64>, f64);
+
+fn line_search(
+    evaluator: &mut Evaluator<'_>,
+    x: &[f64],
+    value: f64,
+    gradient: &[f64],
+    mut step: f64,
+) -> Result<Option<Step>, CoreError> {
+    for _ in 0..60 {
+        let mut trial: Vec<f64> = x.iter().zip(gradient).map(|(v, g)| v + step * g).collect();
+        evaluator.problem.repair(&mut trial)?;
+        let moved: f64 = trial
+            .iter()
+            .zip(x)
+            .zip(gradient)
+            .map(|((t, v), g)| g * (t - v))
+            .sum();
+        if moved <= 0.0 {
+            step *= 0.5;
+            continue;
+        }
+        let (trial_value, trial_objectives) = evaluator.value(&trial)?;
+        if trial_value >= value + 1e-4 * moved && trial_value > value {
+            return Ok(Some((trial, trial_value, trial_objectives, step)));
+        }
+        step *= 0.5;
+    }
+    Ok(None)
+}
+
+fn spend_scale(problem: &Problem) -> f64 {
+    let span: f64 = problem
+        .linear
+        .upper
+        .iter()
+        .zip(&problem.linear.lower)
+        .map(|(u, l)| u - l)
+        .sum();
+    (span / problem.n_channels().max(1) as f64).max(1e-9)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::ScenarioFile;
+
+    fn problem() -> Problem {
+        let text = r#"
+name = "two concave channels"
+[model]
+type = "response_curves"
+kpis = ["revenue"]
+curves = [
+  { channel = "a", kpi = "revenue", coefficient = 1000.0, alpha = 1.0, inflexion = 50.0 },
+  { channel = "b", kpi = "revenue", coefficient = 1000.0, alpha = 1.0, inflexion = 50.0 },
+]
+[[channels]]
+name = "a"
+current = 90.0
+[[channels]]
+name = "b"
+current = 10.0
+[[constraints]]
+type = "total_budget"
+equals = 100.0
+[[objectives]]
+kpi = "revenue"
+sense = "maximize"
+"#;
+        ScenarioFile::parse(text, "test").unwrap().build().unwrap()
+    }
+
+    #[test]
+    fn symmetric_concave_channels_split_evenly() {
+        let problem = problem();
+        let scalar = LinearScalarization {
+            coefficients: vec![1.0],
+        };
+        let outcome = maximize(&problem, &scalar, &SolveOptions::from_problem(&problem)).unwrap();
+        assert!(
+            (outcome.spend[0] - 50.0).abs() < 1e-3,
+            "{:?}",
+            outcome.spend
+        );
+        assert!(
+            (outcome.spend[1] - 50.0).abs() < 1e-3,
+            "{:?}",
+            outcome.spend
+        );
+        assert!((outcome.spend.iter().sum::<f64>() - 100.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn answer_is_never_worse_than_current() {
+        let problem = problem();
+        let scalar = LinearScalarization {
+            coefficients: vec![1.0],
+        };
+        let mut options = SolveOptions::from_problem(&problem);
+        options.starts = 1;
+        options.max_iterations = 1;
+        let outcome = maximize(&problem, &scalar, &options).unwrap();
+        let current = problem.evaluate_plan(&problem.current).unwrap().objectives[0];
+        assert!(outcome.objectives[0] >= current);
+    }
+
+    #[test]
+    fn same_seed_same_answer_across_threads() {
+        let problem = problem();
+        let scalar = LinearScalarization {
+            coefficients: vec![1.0],
+        };
+        let options = SolveOptions::from_problem(&problem);
+        let run = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| maximize(&problem, &scalar, &options).unwrap())
+        };
+        assert_eq!(run(1), run(2));
+    }
+}

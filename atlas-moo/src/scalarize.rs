@@ -1,0 +1,267 @@
+//! The weighted-sum scalarizer: one allocation per weight vector, with every objective
+//! normalized between its ideal and nadir values so that a weight is a share of the trade-off.
+//!
+//! The ideal and nadir come from a payoff table: each objective is optimized alone (with a
+//! tiny weight on the others, so the anchor is not dominated), and the nadir of an objective
+//! is its worst value over those anchors. A normalized value is 1 at the ideal and 0 at the
+//! nadir, whatever the objective's sense and units.
+
+use atlas_core::error::CoreError;
+use atlas_core::problem::Problem as DecisionProblem;
+use atlas_core::solve::{maximize, LinearScalarization, SolveOptions, SolveStatus};
+use ndarray::{ArrayView1, Axis};
+use serde::Serialize;
+
+/// Weight of the other objectives while one objective is optimized alone, relative to it.
+const ANCHOR_TIE_BREAK: f64 = 1e-6;
+
+/// Ideal and nadir of every objective, and the single-objective optima behind them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Normalization {
+    /// Best value of each objective over the feasible set.
+    pub ideal: Vec<f64>,
+    /// Worst value of each objective over the single-objective optima.
+    pub nadir: Vec<f64>,
+    /// Spend of each single-objective optimum, in objective order.
+    pub anchors: Vec<Vec<f64>>,
+}
+
+impl Normalization {
+    /// Normalized values: 1 at the ideal, 0 at the nadir. A constant objective counts as 1.
+    pub fn normalize(&self, values: &[f64]) -> Vec<f64> {
+        values
+            .iter()
+            .enumerate()
+            .map(|(j, v)| match self.range(j) {
+                Some(range) => (v - self.nadir[j]) / range,
+                None => 1.0,
+            })
+            .collect()
+    }
+
+    /// `ideal - nadir` of objective `j`, or `None` when the objective is constant over the
+    /// feasible set, as total spend is under an exact budget.
+    pub fn range(&self, j: usize) -> Option<f64> {
+        let range = self.ideal[j] - self.nadir[j];
+        let scale = self.ideal[j].abs().max(self.nadir[j].abs()).max(1.0);
+        (range.abs() > 1e-9 * scale).then_some(range)
+    }
+}
+
+/// The allocation that maximizes one weighted sum.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WeightedSolution {
+    /// Weights, summing to 1, in objective order.
+    pub weights: Vec<f64>,
+    /// Spend per channel.
+    pub spend: Vec<f64>,
+    /// Objective values in natural units.
+    pub objectives: Vec<f64>,
+    /// Objective values normalized between nadir (0) and ideal (1).
+    pub normalized: Vec<f64>,
+    /// The weighted sum of the normalized values.
+    pub scalar: f64,
+    /// Why the solver stopped.
+    pub status: SolveStatus,
+    /// Model evaluations spent.
+    pub evaluations: usize,
+}
+
+/// Optimizes a decision problem's objectives as a weighted sum of normalized values.
+#[derive(Debug, Clone)]
+pub struct MultiObjectiveOptimizer<'a> {
+    problem: &'a DecisionProblem,
+    weights: Vec<f64>,
+    normalization: Normalization,
+}
+
+impl<'a> MultiObjectiveOptimizer<'a> {
+    /// Builds the optimizer with the problem's own weights and computes the payoff table.
+    ///
+    /// # Errors
+    ///
+    /// Returns the solver's error for an infeasible problem or a failing model.
+    pub fn new(problem: &'a DecisionProblem) -> Result<Self, CoreError> {
+        let normalization = payoff_table(problem)?;
+        let weights = problem.objectives.iter().map(|o| o.weight).collect();
+        Ok(Self {
+            problem,
+            weights,
+            normalization,
+        })
+    }
+
+    /// Replaces the weights; they are rescaled to sum to 1.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`CoreError::Invalid`] for the wrong number of weights, a negative or
+    /// non-finite weight, or all weights 0.
+    pub fn with_weights(mut self, weights: &[f64]) -> Result<Self, CoreError> {
+        self.weights = check_weights(weights, self.problem.objectives.len())?;
+        Ok(self)
+    }
+
+    /// Current weights, summing to 1.
+    pub fn weights(&self) -> &[f64] {
+        &self.weights
+    }
+
+    /// Ideal, nadir and anchors.
+    pub fn normalization(&self) -> &Normalization {
+        &self.normalization
+    }
+
+    /// The decision problem.
+    pub fn problem(&self) -> &DecisionProblem {
+        self.problem
+    }
+
+    /// Finds the allocation that maximizes the weighted sum at the current weights.
+    ///
+    /// # Errors
+    ///
+    /// Returns the solver's or the model's error.
+    pub fn optimize(&self) -> Result<WeightedSolution, CoreError> {
+        self.optimize_weights(&self.weights, &[])
+    }
+
+    /// Finds the allocation that maximizes the weighted sum at `weights` (already summing to 1),
+    /// starting also from `warm_starts`.
+    ///
+    /// # Errors
+    ///
+    /// Returns the solver's or the model's error.
+    pub fn optimize_weights(
+        &self,
+        weights: &[f64],
+        warm_starts: &[Vec<f64>],
+    ) -> Result<WeightedSolution, CoreError> {
+        let scalarization = self.scalarization(weights);
+        let mut options = SolveOptions::from_problem(self.problem);
+        options.warm_starts = self.normalization.anchors.clone();
+        options.warm_starts.extend_from_slice(warm_starts);
+        let outcome = maximize(self.problem, &scalarization, &options)?;
+        let normalized = self.normalization.normalize(&outcome.objectives);
+        Ok(WeightedSolution {
+            weights: weights.to_vec(),
+            scalar: weighted_sum(weights, &normalized),
+            spend: outcome.spend,
+            objectives: outcome.objectives,
+            normalized,
+            status: outcome.status,
+            evaluations: outcome.evaluations,
+        })
+    }
+
+    /// The weighted sum of normalized values at `weights` of the plan `spend`.
+    ///
+    /// # Errors
+    ///
+    /// Returns the model's error.
+    pub fn scalar_at(&self, weights: &[f64], spend: &[f64]) -> Result<f64, CoreError> {
+        let batch = ArrayView1::from(spend).insert_axis(Axis(0));
+        let values = self.problem.objective_values(batch)?.row(0).to_vec();
+        Ok(weighted_sum(
+            weights,
+            &self.normalization.normalize(&values),
+        ))
+    }
+
+    fn scalarization(&self, weights: &[f64]) -> LinearScalarization {
+        let coefficients = weights
+            .iter()
+            .enumerate()
+            .map(|(j, w)| match self.normalization.range(j) {
+                Some(range) => w / range,
+                None => 0.0,
+            })
+            .collect();
+        LinearScalarization { coefficients }
+    }
+}
+
+fn weighted_sum(weights: &[f64], values: &[f64]) -> f64 {
+    weights.iter().zip(values).map(|(w, v)| w * v).sum()
+}
+
+/// Checks a weight vector and rescales it to sum to 1.
+///
+/// # Errors
+///
+/// Returns [`CoreError::Invalid`] naming the weight and its value.
+pub fn check_weights(weights: &[f64], objectives: usize) -> Result<Vec<f64>, CoreError> {
+    if weights.len() != objectives {
+        return Err(CoreError::invalid(
+            "weights",
+            format!(
+                "{} weights given for {objectives} objectives: give one weight per objective",
+                weights.len()
+            ),
+        ));
+    }
+    if let Some((index, weight)) = weights
+        .iter()
+        .enumerate()
+        .find(|(_, w)| !w.is_finite() || **w < 0.0)
+    {
+        return Err(CoreError::invalid(
+            format!("weights[{index}]"),
+            format!("{weight} is invalid: use a number of at least 0"),
+        ));
+    }
+    let sum: f64 = weights.iter().sum();
+    if sum <= 0.0 {
+        return Err(CoreError::invalid(
+            "weights",
+            "every weight is 0: give at least one objective a positive weight",
+        ));
+    }
+    Ok(weights.iter().map(|w| w / sum).collect())
+}
+
+fn payoff_table(problem: &DecisionProblem) -> Result<Normalization, CoreError> {
+    let current = ArrayView1::from(&problem.current[..]).insert_axis(Axis(0));
+    let scales: Vec<f64> = problem
+        .objective_values(current)?
+        .row(0)
+        .iter()
+        .map(|v| v.abs().max(1.0))
+        .collect();
+    let count = problem.objectives.len();
+    let mut anchors = Vec::with_capacity(count);
+    let mut table = Vec::with_capacity(count);
+    for j in 0..count {
+        let coefficients = problem
+            .objectives
+            .iter()
+            .enumerate()
+            .map(|(k, objective)| {
+                let share = if k == j { 1.0 } else { ANCHOR_TIE_BREAK };
+                share * objective.sense.sign() / scales[k]
+            })
+            .collect();
+        let outcome = maximize(
+            problem,
+            &LinearScalarization { coefficients },
+            &SolveOptions::from_problem(problem),
+        )?;
+        table.push(outcome.objectives);
+        anchors.push(outcome.spend);
+    }
+    let mut ideal = Vec::with_capacity(count);
+    let mut nadir = Vec::with_capacity(count);
+    for (j, objective) in problem.objectives.iter().enumerate() {
+        let sign = objective.sense.sign();
+        let column = table.iter().map(|row| row[j] * sign);
+        let best = column.clone().fold(f64::NEG_INFINITY, f64::max);
+        let worst = column.fold(f64::INFINITY, f64::min);
+        ideal.push(best * sign);
+        nadir.push(worst * sign);
+    }
+    Ok(Normalization {
+        ideal,
+        nadir,
+        anchors,
+    })
+}

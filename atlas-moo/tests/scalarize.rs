@@ -1,0 +1,107 @@
+//! The weighted-sum scalarizer and the weight sweep on the bundled marketing example.
+
+use std::path::PathBuf;
+
+use atlas_core::scenario::ScenarioFile;
+use atlas_moo::{simplex_lattice, sweep, MultiObjectiveOptimizer};
+
+fn example() -> atlas_core::Problem {
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/marketing/scenario.toml");
+    ScenarioFile::read(&path).unwrap().build().unwrap()
+}
+
+#[test]
+fn optimum_satisfies_constraints_and_beats_current() {
+    let problem = example();
+    let optimizer = MultiObjectiveOptimizer::new(&problem).unwrap();
+    let solution = optimizer.optimize().unwrap();
+    for check in problem.check(&solution.spend) {
+        assert!(check.satisfied, "{check:?}");
+    }
+    let current = optimizer
+        .scalar_at(optimizer.weights(), &problem.current)
+        .unwrap();
+    assert!(
+        solution.scalar >= current,
+        "{} < {current}",
+        solution.scalar
+    );
+}
+
+#[test]
+fn normalized_values_lie_between_nadir_and_ideal() {
+    let problem = example();
+    let optimizer = MultiObjectiveOptimizer::new(&problem).unwrap();
+    let normalization = optimizer.normalization();
+    for j in 0..3 {
+        assert!(
+            normalization.ideal[j] >= normalization.nadir[j],
+            "objective {j}"
+        );
+    }
+    let solution = optimizer.optimize().unwrap();
+    for value in &solution.normalized {
+        assert!((-1e-9..=1.0 + 1e-9).contains(value), "{value}");
+    }
+}
+
+#[test]
+fn single_weight_reaches_the_ideal() {
+    let problem = example();
+    let optimizer = MultiObjectiveOptimizer::new(&problem).unwrap();
+    let revenue_only = optimizer.clone().with_weights(&[1.0, 0.0, 0.0]).unwrap();
+    let solution = revenue_only.optimize().unwrap();
+    let ideal = optimizer.normalization().ideal[0];
+    assert!(
+        (solution.objectives[0] - ideal).abs() <= 1e-6 * ideal,
+        "{} vs {ideal}",
+        solution.objectives[0]
+    );
+}
+
+#[test]
+fn wrong_weight_count_is_rejected() {
+    let problem = example();
+    let optimizer = MultiObjectiveOptimizer::new(&problem).unwrap();
+    let error = optimizer.with_weights(&[0.5, 0.5]).unwrap_err().to_string();
+    assert!(
+        error.contains("2 weights given for 3 objectives"),
+        "{error}"
+    );
+}
+
+#[test]
+fn sweep_allocations_satisfy_every_constraint() {
+    let problem = example();
+    let optimizer = MultiObjectiveOptimizer::new(&problem).unwrap();
+    let weights = simplex_lattice(3, 4);
+    let result = sweep(&optimizer, &weights, &|| {}).unwrap();
+    assert_eq!(result.points.len(), 15);
+    for point in &result.points {
+        for check in problem.check(&point.spend) {
+            assert!(check.satisfied, "{:?}: {check:?}", point.weights);
+        }
+    }
+}
+
+#[test]
+fn sweep_optimum_is_best_among_sweep_plans() {
+    // Each weight vector's optimum must score at least as well as every other plan the
+    // sweep found, at that weight vector.
+    let problem = example();
+    let optimizer = MultiObjectiveOptimizer::new(&problem).unwrap();
+    let weights = simplex_lattice(3, 3);
+    let result = sweep(&optimizer, &weights, &|| {}).unwrap();
+    for point in &result.points {
+        for other in &result.points {
+            let score = optimizer.scalar_at(&point.weights, &other.spend).unwrap();
+            assert!(
+                score <= point.scalar + 1e-6,
+                "{:?} beaten by {:?}",
+                point.weights,
+                other.weights
+            );
+        }
+    }
+}

@@ -1,0 +1,304 @@
+//! The steps of one NSGA-II run: initialization, evaluation, offspring and survival.
+//!
+//! Every random choice comes from a stream derived from `(seed, generation, index)`. Every
+//! parallel step collects its results in input order. A run is therefore bit-identical for
+//! any rayon thread count and batch size, provided the problem evaluates each row
+//! independently of the others in its batch.
+
+use ndarray::Array2;
+use rand::RngExt;
+use rayon::prelude::*;
+use tracing::debug;
+
+use super::config::Nsga2Config;
+use super::operators::{binary_tournament, polynomial_mutation, sbx_crossover, stream_rng, Bounds};
+use super::ranking::{
+    crowded_comparison, crowding_distance, fast_non_dominated_sort, sanitize_violation,
+};
+use super::{Nsga2Error, Solution};
+use crate::{Evaluation, Problem};
+
+/// Evaluated candidates, one entry per candidate in each vector.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Population {
+    pub candidates: Vec<Vec<f64>>,
+    pub objectives: Vec<Vec<f64>>,
+    /// Sanitized violations. A NaN or negative violation, or a NaN or infinite objective,
+    /// became +inf.
+    pub violations: Vec<f64>,
+}
+
+impl Population {
+    fn len(&self) -> usize {
+        self.candidates.len()
+    }
+
+    fn append(&mut self, other: Population) {
+        self.candidates.extend(other.candidates);
+        self.objectives.extend(other.objectives);
+        self.violations.extend(other.violations);
+    }
+}
+
+/// A population after survival, with each member's front rank and crowding distance.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Ranked {
+    pub population: Population,
+    pub rank: Vec<usize>,
+    pub crowding: Vec<f64>,
+}
+
+impl Ranked {
+    /// Returns whether member `a` beats member `b` by the crowded comparison.
+    fn beats(&self, a: usize, b: usize) -> bool {
+        let ordering = crowded_comparison(
+            self.rank[a],
+            self.crowding[a],
+            self.rank[b],
+            self.crowding[b],
+        );
+        ordering.is_lt()
+    }
+
+    pub fn solutions(&self) -> Vec<Solution> {
+        let population = &self.population;
+        (0..population.len())
+            .map(|index| Solution {
+                x: population.candidates[index].clone(),
+                objectives: population.objectives[index].clone(),
+                violation: population.violations[index],
+            })
+            .collect()
+    }
+}
+
+/// A validated problem and configuration, with the values every step reuses.
+pub(super) struct Search<'a, P: Problem + ?Sized> {
+    problem: &'a P,
+    config: &'a Nsga2Config,
+    mutation_probability: f64,
+}
+
+impl<'a, P: Problem + ?Sized> Search<'a, P> {
+    /// Wraps a problem and a configuration that `validate_for_problem` accepted.
+    pub fn new(problem: &'a P, config: &'a Nsga2Config) -> Self {
+        let mutation_probability = config.mutation_probability_for(problem.n_var());
+        Self {
+            problem,
+            config,
+            mutation_probability,
+        }
+    }
+
+    fn bounds(&self) -> Bounds<'a> {
+        Bounds {
+            lower: self.problem.lower_bounds(),
+            upper: self.problem.upper_bounds(),
+        }
+    }
+
+    /// Returns the repaired first population: the seed candidates, then uniform random ones.
+    ///
+    /// Random candidate `i` draws from the stream `(seed, 0, i)`.
+    pub fn initial_candidates(&self) -> Vec<Vec<f64>> {
+        let bounds = self.bounds();
+        let seeded = self.config.initial.len();
+        let random = (seeded..self.config.population)
+            .into_par_iter()
+            .map(|index| {
+                let mut rng = stream_rng(self.config.seed, 0, index as u64);
+                let boxes = bounds.lower.iter().zip(bounds.upper);
+                boxes
+                    .map(|(&lower, &upper)| lower + rng.random::<f64>() * (upper - lower))
+                    .collect::<Vec<f64>>()
+            });
+        let mut candidates: Vec<Vec<f64>> = self.config.initial.clone();
+        candidates.par_extend(random);
+        candidates
+            .par_iter_mut()
+            .for_each(|candidate| self.problem.repair(candidate));
+        candidates
+    }
+
+    /// Creates one repaired offspring per population member.
+    ///
+    /// Pair `k` of generation `g` draws its tournaments, crossover and mutation from the
+    /// stream `(seed, g, k)`. An odd population drops the last pair's second child.
+    pub fn offspring(&self, parents: &Ranked, generation: usize) -> Vec<Vec<f64>> {
+        let size = parents.population.len();
+        let pairs: Vec<[Vec<f64>; 2]> = (0..size.div_ceil(2))
+            .into_par_iter()
+            .map(|pair| self.offspring_pair(parents, generation, pair))
+            .collect();
+        let mut children: Vec<Vec<f64>> = pairs.into_iter().flatten().collect();
+        children.truncate(size);
+        children
+    }
+
+    fn offspring_pair(&self, parents: &Ranked, generation: usize, pair: usize) -> [Vec<f64>; 2] {
+        let config = self.config;
+        let bounds = self.bounds();
+        let size = parents.population.len();
+        let mut rng = stream_rng(config.seed, generation as u64, pair as u64);
+        let first_parent = binary_tournament(&mut rng, size, |a, b| parents.beats(a, b));
+        let second_parent = binary_tournament(&mut rng, size, |a, b| parents.beats(a, b));
+        let mut first = parents.population.candidates[first_parent].clone();
+        let mut second = parents.population.candidates[second_parent].clone();
+        let (probability, eta) = (config.crossover_probability, config.crossover_eta);
+        sbx_crossover(&mut rng, &mut first, &mut second, bounds, probability, eta);
+        for child in [&mut first, &mut second] {
+            polynomial_mutation(
+                &mut rng,
+                child,
+                bounds,
+                self.mutation_probability,
+                config.mutation_eta,
+            );
+            self.problem.repair(child);
+        }
+        [first, second]
+    }
+
+    /// Evaluates candidates in parallel batches of `batch_size` and sanitizes the results.
+    ///
+    /// # Errors
+    ///
+    /// Returns the first failing batch's error, in batch order, with the generation, or an
+    /// error when a batch's evaluation has the wrong shape.
+    pub fn evaluate(
+        &self,
+        candidates: Vec<Vec<f64>>,
+        generation: usize,
+    ) -> Result<Population, Nsga2Error> {
+        let batch_size = self.config.batch_size.max(1);
+        let n_var = self.problem.n_var();
+        let results: Vec<_> = candidates
+            .par_chunks(batch_size)
+            .map(|batch| self.problem.evaluate(batch_matrix(batch, n_var).view()))
+            .collect();
+        let mut population = Population::default();
+        for (batch, result) in candidates.chunks(batch_size).zip(results) {
+            let evaluation = result.map_err(|error| Nsga2Error::Problem { generation, error })?;
+            self.check_shape(&evaluation, batch.len(), generation)?;
+            push_evaluated(&mut population, batch, &evaluation);
+        }
+        let infeasible = population
+            .violations
+            .iter()
+            .filter(|v| v.is_infinite())
+            .count();
+        if infeasible > 0 {
+            debug!(
+                generation,
+                infeasible, "candidates with NaN or infinite results count as infeasible"
+            );
+        }
+        Ok(population)
+    }
+
+    fn check_shape(
+        &self,
+        evaluation: &Evaluation,
+        rows: usize,
+        generation: usize,
+    ) -> Result<(), Nsga2Error> {
+        let shape = evaluation.objectives.dim();
+        let n_obj = self.problem.n_obj();
+        let violations = evaluation.violation.len();
+        if shape == (rows, n_obj) && violations == rows {
+            return Ok(());
+        }
+        Err(Nsga2Error::EvaluationShape {
+            generation,
+            expected_rows: rows,
+            n_obj,
+            rows: shape.0,
+            columns: shape.1,
+            violations,
+        })
+    }
+}
+
+fn batch_matrix(batch: &[Vec<f64>], n_var: usize) -> Array2<f64> {
+    Array2::from_shape_fn((batch.len(), n_var), |(row, column)| {
+        batch[row].get(column).copied().unwrap_or(f64::NAN)
+    })
+}
+
+fn push_evaluated(population: &mut Population, batch: &[Vec<f64>], evaluation: &Evaluation) {
+    let rows = evaluation.objectives.rows().into_iter();
+    for ((candidate, objectives), &violation) in batch.iter().zip(rows).zip(&evaluation.violation) {
+        let objectives = objectives.to_vec();
+        population
+            .violations
+            .push(sanitize_violation(&objectives, violation));
+        population.objectives.push(objectives);
+        population.candidates.push(candidate.clone());
+    }
+}
+
+/// Merges parents and offspring and keeps the best `size` by rank, then crowding distance.
+///
+/// Whole fronts are kept in order while they fit. The front that does not fit keeps its
+/// members with the largest crowding distance, ties broken by index. Each survivor keeps
+/// the rank and crowding distance computed in the merged population.
+pub(super) fn merge_and_select(
+    mut parents: Population,
+    offspring: Population,
+    size: usize,
+) -> Ranked {
+    parents.append(offspring);
+    select_survivors(&parents, size)
+}
+
+/// Keeps the best `size` members of `population`; see [`merge_and_select`].
+pub(super) fn select_survivors(population: &Population, size: usize) -> Ranked {
+    let fronts = fast_non_dominated_sort(&population.objectives, &population.violations);
+    let mut chosen: Vec<(usize, usize, f64)> = Vec::with_capacity(size);
+    for (rank, front) in fronts.iter().enumerate() {
+        if chosen.len() >= size {
+            break;
+        }
+        let objectives: Vec<&[f64]> = front
+            .iter()
+            .map(|&i| population.objectives[i].as_slice())
+            .collect();
+        let mut members: Vec<(usize, f64)> = front
+            .iter()
+            .copied()
+            .zip(crowding_distance(&objectives))
+            .collect();
+        let room = size - chosen.len();
+        if members.len() > room {
+            members.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            members.truncate(room);
+        }
+        chosen.extend(
+            members
+                .into_iter()
+                .map(|(index, crowding)| (index, rank, crowding)),
+        );
+    }
+    gather(population, &chosen)
+}
+
+fn gather(population: &Population, chosen: &[(usize, usize, f64)]) -> Ranked {
+    let mut ranked = Ranked::default();
+    for &(index, rank, crowding) in chosen {
+        ranked
+            .population
+            .candidates
+            .push(population.candidates[index].clone());
+        ranked
+            .population
+            .objectives
+            .push(population.objectives[index].clone());
+        ranked
+            .population
+            .violations
+            .push(population.violations[index]);
+        ranked.rank.push(rank);
+        ranked.crowding.push(crowding);
+    }
+    ranked
+}

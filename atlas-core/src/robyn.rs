@@ -42,6 +42,8 @@ pub struct ImportOptions {
     pub budget: Option<f64>,
     /// The file name recorded in the scenario's `[source]` table.
     pub file_name: String,
+    /// Currency of the model's spend and revenue, for example `USD`.
+    pub currency: String,
 }
 
 /// What the importer derived for one paid channel.
@@ -437,7 +439,7 @@ fn build_scenario(
         name: format!("Robyn model {}", model_id.clone().unwrap_or_default())
             .trim()
             .to_string(),
-        currency: "USD".into(),
+        currency: options.currency.clone(),
         period,
         source: Some(SourceSpec {
             tool: "Robyn".into(),
@@ -455,9 +457,10 @@ fn build_scenario(
         },
         channels: channel_specs,
         constraints,
+        // Spend first, so a front chart puts spend on the x axis and the KPI on the y axis.
         objectives: vec![
-            objective(dep_var, Sense::Maximize),
             objective(TOTAL_SPEND, Sense::Minimize),
+            objective(dep_var, Sense::Maximize),
         ],
     })
 }

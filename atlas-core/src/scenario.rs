@@ -30,14 +30,14 @@ pub struct ScenarioFile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<SourceSpec>,
     /// Solver settings.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "SolverSpec::is_default")]
     pub solver: SolverSpec,
     /// The fitted model.
     pub model: ModelSpec,
     /// Channels, with bounds, groups and current spend.
     pub channels: Vec<ChannelSpec>,
     /// Business rules.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub constraints: Vec<ConstraintSpec>,
     /// Objectives.
     pub objectives: Vec<ObjectiveSpec>,
@@ -202,6 +202,13 @@ pub struct SolverSpec {
     /// Most iterations of each start (default 500).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_iterations: Option<usize>,
+}
+
+impl SolverSpec {
+    /// Whether every key is absent.
+    pub fn is_default(&self) -> bool {
+        self == &Self::default()
+    }
 }
 
 impl ScenarioFile {

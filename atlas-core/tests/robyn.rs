@@ -29,6 +29,7 @@ fn options() -> ImportOptions {
         upper_multiplier: 2.0,
         budget: None,
         file_name: "RobynModel-3_165_9.json".into(),
+        currency: "USD".into(),
     }
 }
 
@@ -101,7 +102,7 @@ fn scenario_model_reproduces_responses() {
     }
     let total: f64 = plan.kpis[0];
     assert!(relative(total, 319532.958173876) < 1e-6, "total {total}");
-    assert!(relative(plan.objectives[1], 79294.0193533979) < 1e-9);
+    assert!(relative(plan.objectives[0], 79294.0193533979) < 1e-9);
 }
 
 #[test]
@@ -112,8 +113,8 @@ fn imported_bounds_follow_robyn_defaults() {
         assert_eq!(channel.upper, Some(channel.current * 2.0));
     }
     assert_eq!(imported.scenario.objectives.len(), 2);
-    assert_eq!(imported.scenario.objectives[0].kpi, "revenue");
-    assert_eq!(imported.scenario.objectives[1].kpi, "total_spend");
+    assert_eq!(imported.scenario.objectives[0].kpi, "total_spend");
+    assert_eq!(imported.scenario.objectives[1].kpi, "revenue");
 }
 
 fn with_version(text: &str, version: &str) -> serde_json::Value {

@@ -1,0 +1,176 @@
+//! Layout and drawing of the allocation chart.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use crate::allocation::AllocationFigure;
+use crate::layout::{draw_text_at, draw_title};
+use crate::legend::{column_count, column_width, draw_legend_columns, LegendEntry, Swatch};
+use crate::output::{DrawResult, XyCoord};
+use crate::palette::channel_colour;
+use crate::text::{fit_width, shorten};
+use crate::theme::{text_style, text_width, Theme, GRID, INK, MUTED_INK};
+
+/// Row labels longer than this many characters are cut with an ellipsis.
+const MAX_ROW_LABEL_CHARS: usize = 48;
+/// Maximum width of the channel legend, in percent of the chart width.
+const MAX_LEGEND_PERCENT: u32 = 35;
+/// Maximum width of the row labels, in percent of the area left of the legend.
+const MAX_ROW_LABEL_PERCENT: u32 = 35;
+/// Share of the bar's height left empty above and below it.
+const BAR_GAP: f64 = 0.15;
+
+type BarChart<'a, DB> = ChartContext<'a, DB, XyCoord>;
+
+/// Draws title, bars and a channel legend right of the bars on `root`.
+pub(crate) fn draw_allocations<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    figure: &AllocationFigure<'_>,
+    theme: &Theme,
+) -> DrawResult<DB> {
+    let subtitle = figure.total_spend_subtitle();
+    let body = draw_title(root, &figure.chart.title, subtitle.as_deref(), theme)?;
+    let entries = channel_entries(figure);
+    let (body_width, body_height) = body.dim_in_pixel();
+    let (top, bottom) = (theme.px(12.0), theme.px(12.0));
+    let legend_height = body_height.saturating_sub(top + bottom);
+    let columns = column_count(entries.len(), legend_height, theme) as u32;
+    let legend_width = (columns * column_width(&entries, theme, theme.px(240.0)))
+        .min(body_width * MAX_LEGEND_PERCENT / 100);
+    let bars_width = body_width.saturating_sub(legend_width + theme.px(16.0));
+
+    let (bars, legend) = body.split_horizontally(bars_width);
+    let legend = legend.margin(top, bottom, 0, theme.px(16.0));
+    draw_legend_columns(&legend, &entries, theme)?;
+    draw_bars(&bars, figure, theme)
+}
+
+fn channel_entries(figure: &AllocationFigure<'_>) -> Vec<LegendEntry> {
+    let channels = figure.chart.channels.iter().enumerate();
+    channels
+        .map(|(index, channel)| LegendEntry {
+            label: channel.clone(),
+            swatch: Swatch::Block(channel_colour(index)),
+        })
+        .collect()
+}
+
+/// Draws the share axis, one bar per row and the row labels on `area`.
+fn draw_bars<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    figure: &AllocationFigure<'_>,
+    theme: &Theme,
+) -> DrawResult<DB> {
+    let font = theme.tick_font();
+    let (area_width, _) = area.dim_in_pixel();
+    let rows = figure.chart.rows.iter();
+    let labels: Vec<String> = rows
+        .map(|row| shorten(&row.label, MAX_ROW_LABEL_CHARS))
+        .collect();
+    let widest = labels.iter().map(|label| text_width(&font, label)).max();
+    let label_width = widest
+        .unwrap_or(0)
+        .min(area_width * MAX_ROW_LABEL_PERCENT / 100);
+    let row_count = figure.chart.rows.len() as f64;
+    let mut chart = ChartBuilder::on(area)
+        .margin_top(theme.px(12.0))
+        .margin_right(theme.px(20.0))
+        .margin_left(theme.px(12.0))
+        .margin_bottom(theme.px(8.0))
+        .x_label_area_size(theme.line_height() + theme.px(38.0))
+        .y_label_area_size(label_width + theme.px(14.0))
+        .build_cartesian_2d(0.0..100.0, 0.0..row_count)?;
+    draw_share_axis(&mut chart, theme)?;
+
+    for (index, shares) in figure.shares.iter().enumerate() {
+        draw_bar(&chart, index, shares.as_deref(), row_count, theme)?;
+    }
+    draw_row_labels(area, &chart, &labels, label_width, theme)
+}
+
+/// Draws the horizontal 0 to 100 % axis with vertical grid lines, and the
+/// vertical axis line without labels.
+fn draw_share_axis<DB: DrawingBackend>(
+    chart: &mut BarChart<'_, DB>,
+    theme: &Theme,
+) -> DrawResult<DB> {
+    chart
+        .configure_mesh()
+        .x_labels(6)
+        .x_label_formatter(&|share| format!("{share:.0}%"))
+        .y_labels(0)
+        .disable_y_mesh()
+        .x_desc("share of the plan's total spend")
+        .label_style(text_style(&theme.tick_font(), INK))
+        .axis_desc_style(text_style(&theme.label_font(), INK))
+        .axis_style(INK.stroke_width(1))
+        .bold_line_style(GRID.stroke_width(1))
+        .light_line_style(TRANSPARENT)
+        .draw()
+}
+
+/// Draws row `index` as stacked segments from 0 to 100 %, row 0 at the top.
+fn draw_bar<DB: DrawingBackend>(
+    chart: &BarChart<'_, DB>,
+    index: usize,
+    shares: Option<&[f64]>,
+    row_count: f64,
+    theme: &Theme,
+) -> DrawResult<DB> {
+    let top = row_count - index as f64;
+    let (y_low, y_high) = (top - 1.0 + BAR_GAP, top - BAR_GAP);
+    let plot = chart.plotting_area();
+    let Some(shares) = shares else {
+        let style =
+            text_style(&theme.tick_font(), MUTED_INK).pos(Pos::new(HPos::Left, VPos::Center));
+        return plot.draw(&Text::new("no spend", (1.0, top - 0.5), style));
+    };
+    let bar_pixels = chart.backend_coord(&(0.0, y_low)).1 - chart.backend_coord(&(0.0, y_high)).1;
+    let mut start = 0.0;
+    for (channel, share) in shares.iter().enumerate() {
+        let corners = [(start, y_low), (start + share, y_high)];
+        plot.draw(&Rectangle::new(corners, channel_colour(channel).filled()))?;
+        // A white edge separates neighbouring segments of similar colours.
+        if bar_pixels >= 6 && *share > 0.0 {
+            plot.draw(&Rectangle::new(corners, WHITE.stroke_width(1)))?;
+        }
+        start += share;
+    }
+    Ok(())
+}
+
+/// Writes row labels left of the bars, skipping rows when bars are thinner
+/// than a line of text so that labels never overlap.
+fn draw_row_labels<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    chart: &BarChart<'_, DB>,
+    labels: &[String],
+    label_width: u32,
+    theme: &Theme,
+) -> DrawResult<DB> {
+    let row_count = labels.len() as f64;
+    let row_pixels = chart.backend_coord(&(0.0, 0.0)).1 - chart.backend_coord(&(0.0, 1.0)).1;
+    // Tick-font text is about 15 px high at scale 1, so 18 px leaves a gap.
+    let text_pixels = theme.px(18.0) as i32;
+    let step = (text_pixels + row_pixels.max(1) - 1) / row_pixels.max(1);
+    let font = theme.tick_font();
+    let style = text_style(&font, INK).pos(Pos::new(HPos::Right, VPos::Center));
+    for (index, label) in labels.iter().enumerate().step_by(step.max(1) as usize) {
+        let (x, y) = chart.backend_coord(&(0.0, row_count - index as f64 - 0.5));
+        let tick = [(x - theme.px(5.0) as i32, y), (x, y)];
+        draw_path_at(area, tick)?;
+        let text = fit_width(label, &font, label_width);
+        draw_text_at(area, text, (x - theme.px(8.0) as i32, y), style.clone())?;
+    }
+    Ok(())
+}
+
+fn draw_path_at<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    points: [(i32, i32); 2],
+) -> DrawResult<DB> {
+    let (base_x, base_y) = area.get_base_pixel();
+    let relative = points.map(|(x, y)| (x - base_x, y - base_y));
+    area.draw(&PathElement::new(relative, INK.stroke_width(1)))
+}

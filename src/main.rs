@@ -1,1 +1,145 @@
-fn main() {}
+//! The `atlas` command line.
+
+mod commands;
+mod output;
+mod table;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use atlas_core::CoreError;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Turn a fitted response model into budget decisions: optimal allocations under business
+/// rules, weight sweeps and Pareto fronts.
+#[derive(Debug, Parser)]
+#[command(name = "atlas", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+
+    /// How results print on stdout.
+    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Table)]
+    output_format: OutputFormat,
+
+    /// Hide progress bars.
+    #[arg(long, short, global = true)]
+    quiet: bool,
+
+    /// Log more detail on stderr (-v decisions, -vv every step).
+    #[arg(long, short, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+}
+
+/// Format of the results printed on stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Aligned text tables.
+    Table,
+    /// One JSON document.
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Write a scenario from a model fitted by another tool.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Show what a plan buys: every KPI, and per channel spend, response and marginal response.
+    Evaluate(commands::evaluate::EvaluateArgs),
+    /// Find the allocation that maximizes the weighted objectives under every constraint.
+    Optimize(commands::optimize::OptimizeArgs),
+    /// Optimize every weight vector of a lattice on the weight simplex.
+    Sweep(commands::sweep::SweepArgs),
+    /// Map the Pareto front of the objectives with NSGA-II.
+    Pareto(commands::pareto::ParetoArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum ImportCommand {
+    /// Import a model exported by Robyn's robyn_write() (JSON).
+    Robyn(commands::import::RobynArgs),
+}
+
+/// Options shared by every command that reads a scenario.
+#[derive(Debug, Args)]
+pub struct ScenarioArg {
+    /// Scenario file (TOML).
+    #[arg(value_name = "SCENARIO")]
+    pub scenario: PathBuf,
+}
+
+/// Settings every command receives.
+#[derive(Debug, Clone, Copy)]
+pub struct Global {
+    /// Format of stdout.
+    pub format: OutputFormat,
+    /// Whether progress bars are hidden.
+    pub quiet: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    install_logging(cli.verbose);
+    let global = Global {
+        format: cli.output_format,
+        quiet: cli.quiet,
+    };
+    let result = match cli.command {
+        Command::Import(ImportCommand::Robyn(args)) => commands::import::run(&args, global),
+        Command::Evaluate(args) => commands::evaluate::run(&args, global),
+        Command::Optimize(args) => commands::optimize::run(&args, global),
+        Command::Sweep(args) => commands::sweep::run(&args, global),
+        Command::Pareto(args) => commands::pareto::run(&args, global),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
+        Err(error) => {
+            let mut stderr = std::io::stderr().lock();
+            let _ = writeln!(stderr, "error: {error}");
+            for cause in error.chain().skip(1) {
+                let _ = writeln!(stderr, "  caused by: {cause}");
+            }
+            ExitCode::from(exit_code(&error))
+        }
+    }
+}
+
+/// 1 when the problem is infeasible or the run failed, 2 for invalid usage or input.
+fn exit_code(error: &anyhow::Error) -> u8 {
+    match error.chain().find_map(|e| e.downcast_ref::<CoreError>()) {
+        Some(CoreError::Infeasible { .. } | CoreError::Model(_)) => 1,
+        Some(_) => 2,
+        None if error
+            .chain()
+            .any(|e| e.downcast_ref::<commands::InputError>().is_some()) =>
+        {
+            2
+        }
+        None => 1,
+    }
+}
+
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn install_logging(verbose: u8) {
+    let level = match verbose {
+        0 => "warn",
+        1 => "info,atlas=debug,atlas_core=debug,atlas_moo=debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ATLAS_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::env::var_os("NO_COLOR").is_none())
+        .try_init();
+}

@@ -615,3 +615,155 @@ fn build_constraint(
     };
     Ok(Constraint { name, rule })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = r#"
+name = "test"
+[model]
+type = "response_curves"
+kpis = ["revenue", "reach"]
+curves = [
+  { channel = "search", kpi = "revenue", coefficient = 900.0, alpha = 1.0, inflexion = 50.0 },
+  { channel = "tv", kpi = "reach", coefficient = 600.0, alpha = 2.0, inflexion = 80.0 },
+]
+[[channels]]
+name = "search"
+current = 60.0
+groups = ["digital"]
+[[channels]]
+name = "tv"
+current = 40.0
+[[constraints]]
+type = "total_budget"
+equals = 100.0
+[[objectives]]
+kpi = "revenue"
+sense = "maximize"
+weight = 3.0
+[[objectives]]
+kpi = "reach"
+sense = "maximize"
+weight = 1.0
+"#;
+
+    fn build(text: &str) -> Result<Problem, CoreError> {
+        ScenarioFile::parse(text, "test.toml")?.build()
+    }
+
+    fn error(text: &str) -> String {
+        build(text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn base_scenario_builds() {
+        let problem = build(BASE).unwrap();
+        assert_eq!(problem.space.names(), vec!["search", "tv"]);
+        assert_eq!(problem.objectives[0].weight, 0.75);
+        assert_eq!(problem.linear.upper, vec![100.0, 100.0]);
+        assert_eq!(problem.constraints.len(), 3);
+    }
+
+    #[test]
+    fn unknown_key_is_rejected() {
+        let message = error(&BASE.replace("current = 40.0", "current = 40.0\ncolour = \"red\""));
+        assert!(message.contains("colour"), "{message}");
+        assert!(message.contains("test.toml"), "{message}");
+    }
+
+    #[test]
+    fn unknown_constraint_type_is_rejected() {
+        let message = error(&BASE.replace("type = \"total_budget\"", "type = \"total_budgets\""));
+        assert!(message.contains("total_budgets"), "{message}");
+    }
+
+    #[test]
+    fn unknown_objective_kpi_names_choices() {
+        let message = error(&BASE.replace("kpi = \"reach\"\nsense", "kpi = \"profit\"\nsense"));
+        assert!(message.contains("objectives[1].kpi"), "{message}");
+        assert!(message.contains("`profit`"), "{message}");
+        assert!(message.contains("revenue, reach"), "{message}");
+    }
+
+    #[test]
+    fn reserved_kpi_name_is_rejected() {
+        let message = error(&BASE.replace(
+            "kpis = [\"revenue\", \"reach\"]",
+            "kpis = [\"revenue\", \"total_spend\"]",
+        ));
+        assert!(message.contains("reserved"), "{message}");
+    }
+
+    #[test]
+    fn unknown_group_is_rejected() {
+        let text = format!(
+            "{BASE}\n[[constraints]]\ntype = \"group_share\"\ngroup = \"social\"\nmin = 0.2\n"
+        );
+        let message = error(&text);
+        assert!(message.contains("`social`"), "{message}");
+        assert!(message.contains("digital"), "{message}");
+    }
+
+    #[test]
+    fn share_above_one_is_rejected() {
+        let text = format!(
+            "{BASE}\n[[constraints]]\ntype = \"group_share\"\ngroup = \"digital\"\nmin = 30\n"
+        );
+        let message = error(&text);
+        assert!(message.contains("share 30"), "{message}");
+        assert!(message.contains("fraction"), "{message}");
+    }
+
+    #[test]
+    fn zero_weights_are_rejected() {
+        let message = error(
+            &BASE
+                .replace("weight = 3.0", "weight = 0.0")
+                .replace("weight = 1.0", "weight = 0.0"),
+        );
+        assert!(message.contains("every weight is 0"), "{message}");
+    }
+
+    #[test]
+    fn negative_current_spend_is_rejected() {
+        let message = error(&BASE.replace("current = 40.0", "current = -4.0"));
+        assert!(message.contains("channels[1].current"), "{message}");
+        assert!(message.contains("-4"), "{message}");
+    }
+
+    #[test]
+    fn missing_upper_without_budget_is_rejected() {
+        let text = BASE.replace(
+            "[[constraints]]\ntype = \"total_budget\"\nequals = 100.0\n",
+            "",
+        );
+        let message = error(&text);
+        assert!(message.contains("channels[0].upper"), "{message}");
+    }
+
+    #[test]
+    fn two_total_budgets_are_rejected() {
+        let text = format!(
+            "{BASE}\n[[constraints]]\ntype = \"total_budget\"\nname = \"cap\"\nat_most = 90.0\n"
+        );
+        let message = error(&text);
+        assert!(message.contains("already set"), "{message}");
+    }
+
+    #[test]
+    fn fixed_channel_defaults_to_current() {
+        let text = format!("{BASE}\n[[constraints]]\ntype = \"fixed\"\nchannel = \"tv\"\n");
+        let problem = build(&text).unwrap();
+        assert_eq!(problem.linear.lower[1], 40.0);
+        assert_eq!(problem.linear.upper[1], 40.0);
+    }
+
+    #[test]
+    fn written_scenario_parses_back() {
+        let file = ScenarioFile::parse(BASE, "test.toml").unwrap();
+        let again = ScenarioFile::parse(&file.to_toml().unwrap(), "again").unwrap();
+        assert_eq!(file, again);
+    }
+}

@@ -1,4 +1,26 @@
-//! Multi-objective layer of Atlas.
+//! Many objectives for Atlas: the weighted-sum scalarizer, weight sweeps and NSGA-II.
+//!
+//! - [`MultiObjectiveOptimizer`] optimizes a weighted sum of the objectives, each normalized
+//!   between its ideal and nadir so that a weight is a share of the trade-off.
+//! - [`sweep()`] solves every weight vector of a [`simplex_lattice`] in parallel and flags
+//!   abrupt changes of allocation between neighbouring weights.
+//! - [`nsga2::run`] maps the Pareto front with NSGA-II on any [`Problem`]; [`BudgetProblem`]
+//!   adapts a decision problem to it, repairing every candidate onto the linear constraints.
+//! - [`indicators::hypervolume`] and [`test_problems::Zdt1`] check the search's quality.
+//!
+//! ```
+//! use atlas_core::ScenarioFile;
+//! use atlas_moo::MultiObjectiveOptimizer;
+//!
+//! let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/marketing/scenario.toml");
+//! let problem = ScenarioFile::read(path.as_ref())?.build()?;
+//! let optimizer = MultiObjectiveOptimizer::new(&problem)?.with_weights(&[0.6, 0.2, 0.2])?;
+//! let best = optimizer.optimize()?;
+//! assert!(problem.is_feasible(&best.spend));
+//! assert!(best.normalized.iter().all(|v| (-1e-9..=1.0 + 1e-9).contains(v)));
+//! # Ok::<(), atlas_core::CoreError>(())
+//! ```
+
 pub mod budget;
 pub mod indicators;
 pub mod nsga2;

@@ -1,0 +1,151 @@
+//! One module per subcommand, and what they share.
+
+pub mod charts;
+pub mod evaluate;
+pub mod import;
+pub mod optimize;
+pub mod pareto;
+pub mod sweep;
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use atlas_core::scenario::ScenarioFile;
+use atlas_core::{ConstraintCheck, Problem};
+use serde::Serialize;
+
+use crate::table::{number, Table};
+use crate::{Global, OutputFormat};
+
+/// Invalid command-line input that no library checks, such as a malformed plan file.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct InputError(pub String);
+
+/// Version of the JSON result files; it changes when a field changes meaning or goes away.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Reads and validates a scenario.
+pub fn load(path: &Path) -> Result<Problem> {
+    let file = ScenarioFile::read(path)?;
+    let problem = file
+        .build()
+        .with_context(|| format!("scenario {} is not valid", path.display()))?;
+    Ok(problem)
+}
+
+/// Prints `text` in table mode or `value` as JSON in JSON mode, on stdout.
+pub fn emit<T: Serialize>(global: Global, text: &str, value: &T) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match global.format {
+        OutputFormat::Table => stdout.write_all(text.as_bytes())?,
+        OutputFormat::Json => {
+            serde_json::to_writer_pretty(&mut stdout, value)?;
+            stdout.write_all(b"\n")?;
+        }
+    }
+    stdout.flush()?;
+    Ok(())
+}
+
+/// The constraints table: value, limits, slack, and whether each binds or is violated.
+pub fn constraint_table(checks: &[ConstraintCheck]) -> String {
+    let mut table = Table::new(["constraint", "value", "lower", "upper", "status"]);
+    for check in checks {
+        let share = check.upper.unwrap_or(f64::MAX) <= 1.0
+            && check.lower.unwrap_or(0.0) <= 1.0
+            && check.value <= 1.0;
+        let format = |v: f64| {
+            if share {
+                format!("{:.4}", v)
+            } else {
+                number(v, 2)
+            }
+        };
+        let limit = |v: Option<f64>| v.map(format).unwrap_or_else(|| "-".into());
+        let status = if !check.satisfied {
+            "VIOLATED"
+        } else if check.binding {
+            "binding"
+        } else {
+            "slack"
+        };
+        table.row([
+            check.name.clone(),
+            format(check.value),
+            limit(check.lower),
+            limit(check.upper),
+            status.into(),
+        ]);
+    }
+    table.render()
+}
+
+/// Names of the binding constraints, or `none`.
+pub fn binding_names(checks: &[ConstraintCheck]) -> String {
+    let names: Vec<&str> = checks
+        .iter()
+        .filter(|c| c.binding)
+        .map(|c| c.name.as_str())
+        .collect();
+    if names.is_empty() {
+        "none".into()
+    } else {
+        names.join(", ")
+    }
+}
+
+/// Objective labels such as `revenue (maximize)`.
+pub fn objective_labels(problem: &Problem) -> Vec<String> {
+    problem
+        .objectives
+        .iter()
+        .map(|o| {
+            let sense = match o.sense {
+                atlas_core::Sense::Maximize => "maximize",
+                atlas_core::Sense::Minimize => "minimize",
+            };
+            format!("{} ({sense})", o.name)
+        })
+        .collect()
+}
+
+/// JSON description of the objectives.
+#[derive(Debug, Serialize)]
+pub struct ObjectiveInfo {
+    /// Display name.
+    pub name: String,
+    /// `maximize` or `minimize`.
+    pub sense: atlas_core::Sense,
+    /// Weight from the scenario, summing to 1.
+    pub weight: f64,
+}
+
+/// The objectives of `problem` for JSON output.
+pub fn objective_info(problem: &Problem) -> Vec<ObjectiveInfo> {
+    problem
+        .objectives
+        .iter()
+        .map(|o| ObjectiveInfo {
+            name: o.name.clone(),
+            sense: o.sense,
+            weight: o.weight,
+        })
+        .collect()
+}
+
+/// Parses `0.5,0.3,0.2` into weights.
+pub fn parse_weights(text: &str) -> Result<Vec<f64>> {
+    text.split(',')
+        .map(|part| {
+            part.trim().parse::<f64>().map_err(|_| {
+                InputError(format!(
+                    "--weights `{text}`: `{}` is not a number; write weights as 0.5,0.3,0.2",
+                    part.trim()
+                ))
+                .into()
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,208 @@
+//! `atlas optimize`: the best allocation for one set of weights.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use atlas_core::solve::SolveStatus;
+use atlas_core::{ConstraintCheck, PlanEvaluation, Problem};
+use atlas_moo::{MultiObjectiveOptimizer, Normalization};
+use clap::Args;
+use serde::Serialize;
+
+use super::evaluate::{channel_reports, ChannelReport};
+use super::{binding_names, constraint_table, load, objective_info, parse_weights, ObjectiveInfo};
+use crate::output::{json_bytes, write_atomic};
+use crate::table::{kpi, number, percent, Table};
+use crate::Global;
+
+/// Arguments of `atlas optimize`.
+#[derive(Debug, Args)]
+pub struct OptimizeArgs {
+    #[command(flatten)]
+    scenario: crate::ScenarioArg,
+    /// Objective weights in the scenario's objective order, for example 0.5,0.3,0.2; they are
+    /// rescaled to sum to 1. Without it, the scenario's weights apply.
+    #[arg(long, value_name = "W1,W2,...")]
+    weights: Option<String>,
+    /// Result file to write (JSON).
+    #[arg(long, short, default_value = "result.json", value_name = "FILE")]
+    output: PathBuf,
+}
+
+/// One plan of the result: KPIs, objectives and channels.
+#[derive(Debug, Serialize)]
+struct PlanReport {
+    kpis: Vec<f64>,
+    objectives: Vec<f64>,
+    total_spend: f64,
+    channels: Vec<ChannelReport>,
+}
+
+#[derive(Debug, Serialize)]
+struct OptimizeOutput {
+    schema_version: u32,
+    command: &'static str,
+    scenario: String,
+    currency: String,
+    period: Option<String>,
+    seed: u64,
+    kpi_names: Vec<String>,
+    objectives: Vec<ObjectiveInfo>,
+    weights: Vec<f64>,
+    normalization: Normalization,
+    status: SolveStatus,
+    evaluations: usize,
+    scalar: f64,
+    current: PlanReport,
+    optimal: PlanReport,
+    optimal_budget: Vec<(String, f64)>,
+    constraints: Vec<ConstraintCheck>,
+    binding: Vec<String>,
+}
+
+/// Runs the optimization.
+pub fn run(args: &OptimizeArgs, global: Global) -> Result<()> {
+    let problem = load(&args.scenario.scenario)?;
+    let mut optimizer = MultiObjectiveOptimizer::new(&problem)?;
+    if let Some(text) = &args.weights {
+        optimizer = optimizer.with_weights(&parse_weights(text)?)?;
+    }
+    let solution = optimizer.optimize()?;
+    let current = problem.evaluate_plan(&problem.current)?;
+    let optimal = problem.evaluate_plan(&solution.spend)?;
+    if let Some(broken) = optimal.checks.iter().find(|c| !c.satisfied) {
+        anyhow::bail!(
+            "internal error: the optimum violates `{}` (value {}, slack {}); please report it",
+            broken.name,
+            broken.value,
+            broken.slack
+        );
+    }
+    let output = OptimizeOutput {
+        schema_version: super::SCHEMA_VERSION,
+        command: "optimize",
+        scenario: problem.name.clone(),
+        currency: problem.currency.clone(),
+        period: problem.period.clone(),
+        seed: problem.solver.seed,
+        kpi_names: problem.kpi_names().to_vec(),
+        objectives: objective_info(&problem),
+        weights: optimizer.weights().to_vec(),
+        normalization: optimizer.normalization().clone(),
+        status: solution.status,
+        evaluations: solution.evaluations,
+        scalar: solution.scalar,
+        current: plan_report(&problem, &current),
+        optimal: plan_report(&problem, &optimal),
+        optimal_budget: problem
+            .space
+            .names()
+            .into_iter()
+            .zip(solution.spend.iter().copied())
+            .collect(),
+        binding: optimal
+            .checks
+            .iter()
+            .filter(|c| c.binding)
+            .map(|c| c.name.clone())
+            .collect(),
+        constraints: optimal.checks.clone(),
+    };
+    write_atomic(&args.output, &json_bytes(&output)?)?;
+    let text = render(&problem, &output, &current, &optimal, args);
+    super::emit(global, &text, &output)
+}
+
+fn plan_report(problem: &Problem, evaluation: &PlanEvaluation) -> PlanReport {
+    PlanReport {
+        kpis: evaluation.kpis.clone(),
+        objectives: evaluation.objectives.clone(),
+        total_spend: evaluation.spend.iter().sum(),
+        channels: channel_reports(problem, evaluation),
+    }
+}
+
+fn render(
+    problem: &Problem,
+    output: &OptimizeOutput,
+    current: &PlanEvaluation,
+    optimal: &PlanEvaluation,
+    args: &OptimizeArgs,
+) -> String {
+    let mut spend = Table::new([
+        "channel", "current", "optimal", "change", "share", "marginal",
+    ]);
+    let first_kpi = problem
+        .objectives
+        .iter()
+        .find_map(|o| match o.measure {
+            atlas_core::Measure::Kpi(k) => Some(k),
+            atlas_core::Measure::TotalSpend => None,
+        })
+        .unwrap_or(0);
+    for (i, name) in problem.space.names().iter().enumerate() {
+        let before = current.spend[i];
+        let after = optimal.spend[i];
+        spend.row([
+            name.clone(),
+            number(before, 0),
+            number(after, 0),
+            signed(after - before),
+            percent(output.optimal.channels[i].share),
+            format!("{:.4}", optimal.marginals[i][first_kpi]),
+        ]);
+    }
+    spend.row([
+        "total".to_string(),
+        number(output.current.total_spend, 0),
+        number(output.optimal.total_spend, 0),
+        signed(output.optimal.total_spend - output.current.total_spend),
+        String::new(),
+        String::new(),
+    ]);
+    let mut kpis = Table::new(["KPI", "current", "optimal", "change"]);
+    for (k, name) in problem.kpi_names().iter().enumerate() {
+        let (before, after) = (current.kpis[k], optimal.kpis[k]);
+        let change = if before != 0.0 {
+            format!("{:+.2}%", (after / before - 1.0) * 100.0)
+        } else {
+            "-".into()
+        };
+        kpis.row([name.clone(), kpi(before), kpi(after), change]);
+    }
+    let weights: Vec<String> = problem
+        .objectives
+        .iter()
+        .zip(&output.weights)
+        .map(|(o, w)| format!("{} {:.3}", o.name, w))
+        .collect();
+    format!(
+        "Scenario: {}\nWeights: {}\nStatus: {:?} after {} model evaluations\n\n\
+         Spend ({}; marginal = {} per extra unit of spend)\n{}\n{}\n{}\nBinding: {}\nWrote {}\n",
+        problem.name,
+        weights.join(", "),
+        output.status,
+        output.evaluations,
+        problem.currency,
+        problem
+            .kpi_names()
+            .get(first_kpi)
+            .map(String::as_str)
+            .unwrap_or("KPI"),
+        spend.render(),
+        kpis.render(),
+        constraint_table(&optimal.checks),
+        binding_names(&optimal.checks),
+        args.output.display()
+    )
+}
+
+fn signed(value: f64) -> String {
+    if value.abs() < 0.5 {
+        "0".into()
+    } else if value > 0.0 {
+        format!("+{}", number(value, 0))
+    } else {
+        number(value, 0)
+    }
+}

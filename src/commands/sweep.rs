@@ -1,0 +1,208 @@
+//! `atlas sweep`: the optimal allocation for every weight vector of a simplex lattice.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use atlas_core::Problem;
+use atlas_moo::sweep::AbruptChange;
+use atlas_moo::{simplex_lattice, sweep, MultiObjectiveOptimizer, Normalization, WeightedSolution};
+use atlas_report::{render_allocations, AllocationChart, AllocationRow};
+use clap::Args;
+use serde::Serialize;
+
+use super::{load, objective_info, ObjectiveInfo};
+use crate::commands::charts::{progress_bar, ChartArgs};
+use crate::output::{json_bytes, StagedDir};
+use crate::table::{number, Table};
+use crate::Global;
+
+/// Arguments of `atlas sweep`.
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    #[command(flatten)]
+    scenario: crate::ScenarioArg,
+    /// Divisions of each weight: weights are multiples of 1/STEPS (default: the scenario's
+    /// solver.sweep_steps, else 10). Three objectives and 10 steps give 66 weight vectors.
+    #[arg(long, value_name = "STEPS")]
+    steps: Option<usize>,
+    /// Folder for sweep.csv, sweep.json and the allocation charts.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    #[command(flatten)]
+    charts: ChartArgs,
+}
+
+#[derive(Debug, Serialize)]
+struct SweepOutput<'a> {
+    schema_version: u32,
+    command: &'static str,
+    scenario: &'a str,
+    currency: &'a str,
+    seed: u64,
+    steps: usize,
+    channels: Vec<String>,
+    objectives: Vec<ObjectiveInfo>,
+    normalization: &'a Normalization,
+    points: &'a [WeightedSolution],
+    abrupt: &'a [AbruptChange],
+}
+
+/// Runs the sweep.
+pub fn run(args: &SweepArgs, global: Global) -> Result<()> {
+    let problem = load(&args.scenario.scenario)?;
+    let steps = args.steps.unwrap_or(problem.solver.sweep_steps);
+    if steps == 0 {
+        return Err(super::InputError("--steps 0 is invalid: use at least 1".into()).into());
+    }
+    let formats = args.charts.formats()?;
+    let size = args.charts.size()?;
+    let optimizer = MultiObjectiveOptimizer::new(&problem)?;
+    let lattice = simplex_lattice(problem.objectives.len(), steps);
+    let bar = progress_bar(global, lattice.len() as u64, "weight vectors");
+    let result = sweep(&optimizer, &lattice, &|| bar.inc(1))?;
+    bar.finish_and_clear();
+    for point in &result.points {
+        if let Some(broken) = problem
+            .check(&point.spend)
+            .into_iter()
+            .find(|c| !c.satisfied)
+        {
+            anyhow::bail!(
+                "internal error: a sweep allocation violates `{}`; please report it",
+                broken.name
+            );
+        }
+    }
+    let output = SweepOutput {
+        schema_version: super::SCHEMA_VERSION,
+        command: "sweep",
+        scenario: &problem.name,
+        currency: &problem.currency,
+        seed: problem.solver.seed,
+        steps,
+        channels: problem.space.names(),
+        objectives: objective_info(&problem),
+        normalization: optimizer.normalization(),
+        points: &result.points,
+        abrupt: &result.abrupt,
+    };
+    let stage = StagedDir::new(&args.out)?;
+    stage.write("sweep.json", &json_bytes(&output)?)?;
+    stage.write("sweep.csv", csv_text(&problem, &result.points)?.as_bytes())?;
+    let chart = allocation_chart(&problem, &result.points);
+    for format in formats {
+        let name = format!("allocations.{}", format.extension());
+        render_allocations(&chart, &stage.path(&name), format, size)?;
+    }
+    let folder = stage.commit()?;
+    let text = render(&problem, &result.points, &result.abrupt, &folder);
+    super::emit(global, &text, &output)
+}
+
+fn csv_text(problem: &Problem, points: &[WeightedSolution]) -> Result<String> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let mut header: Vec<String> = problem
+        .objectives
+        .iter()
+        .map(|o| format!("weight_{}", o.name))
+        .collect();
+    header.extend(problem.objectives.iter().map(|o| o.name.clone()));
+    header.extend(problem.space.names().iter().map(|c| format!("spend_{c}")));
+    writer.write_record(&header)?;
+    for point in points {
+        let row: Vec<String> = point
+            .weights
+            .iter()
+            .chain(&point.objectives)
+            .chain(&point.spend)
+            .map(|v| v.to_string())
+            .collect();
+        writer.write_record(&row)?;
+    }
+    Ok(String::from_utf8(writer.into_inner()?)?)
+}
+
+/// A short readable form of a weight vector, such as `rev 0.5 / bra 0.3 / cus 0.2`.
+pub fn weight_label(problem: &Problem, weights: &[f64]) -> String {
+    problem
+        .objectives
+        .iter()
+        .zip(weights)
+        .map(|(o, w)| format!("{} {}", abbreviate(&o.name), trim_number(*w)))
+        .collect::<Vec<_>>()
+        .join(" / ")
+}
+
+fn abbreviate(name: &str) -> String {
+    let words: Vec<&str> = name
+        .split(['_', ' ', '-'])
+        .filter(|w| !w.is_empty())
+        .collect();
+    if words.len() > 1 {
+        words.iter().filter_map(|w| w.chars().next()).collect()
+    } else {
+        name.chars().take(7).collect()
+    }
+}
+
+fn trim_number(value: f64) -> String {
+    let text = format!("{value:.2}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+fn allocation_chart(problem: &Problem, points: &[WeightedSolution]) -> AllocationChart {
+    AllocationChart {
+        title: format!("{}: allocation by objective weights", problem.name),
+        channels: problem.space.names(),
+        rows: points
+            .iter()
+            .map(|p| AllocationRow {
+                label: weight_label(problem, &p.weights),
+                spend: p.spend.clone(),
+            })
+            .collect(),
+        currency: problem.currency.clone(),
+    }
+}
+
+fn render(
+    problem: &Problem,
+    points: &[WeightedSolution],
+    abrupt: &[AbruptChange],
+    folder: &std::path::Path,
+) -> String {
+    let mut header = vec!["weights".to_string()];
+    header.extend(problem.objectives.iter().map(|o| o.name.clone()));
+    header.extend(problem.space.names());
+    let mut table = Table::new(header);
+    for point in points {
+        let mut row = vec![weight_label(problem, &point.weights)];
+        row.extend(point.objectives.iter().map(|v| crate::table::kpi(*v)));
+        row.extend(point.spend.iter().map(|v| number(*v, 0)));
+        table.row(row);
+    }
+    let mut text = format!(
+        "Scenario: {}\n{} weight vectors\n\n{}",
+        problem.name,
+        points.len(),
+        table.render()
+    );
+    if abrupt.is_empty() {
+        text.push_str("\nNo abrupt change of allocation between neighbouring weights.\n");
+    } else {
+        text.push_str("\nAbrupt changes between neighbouring weights (share of budget moved):\n");
+        for change in abrupt {
+            text.push_str(&format!(
+                "  {}  ->  {}: {:.1}%\n",
+                weight_label(problem, &points[change.from].weights),
+                weight_label(problem, &points[change.to].weights),
+                change.shift * 100.0
+            ));
+        }
+    }
+    text.push_str(&format!(
+        "Wrote {}/sweep.csv, sweep.json and allocation charts\n",
+        folder.display()
+    ));
+    text
+}

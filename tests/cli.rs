@@ -1,0 +1,614 @@
+//! End-to-end tests of every command through the real `atlas` binary.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn example() -> PathBuf {
+    root().join("examples/marketing/scenario.toml")
+}
+
+fn robyn_export() -> PathBuf {
+    let path = root().join("../shared/data/robyn/RobynModel-3_165_9.json");
+    assert!(
+        path.exists(),
+        "the Robyn export {} is required and missing; the shared data folder must sit beside the repository",
+        path.display()
+    );
+    path
+}
+
+fn atlas(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_atlas"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the atlas binary runs")
+}
+
+fn atlas_threads(args: &[&str], dir: &Path, threads: &str) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_atlas"))
+        .args(args)
+        .current_dir(dir)
+        .env("RAYON_NUM_THREADS", threads)
+        .output()
+        .expect("the atlas binary runs")
+}
+
+fn succeed(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "atlas failed with {:?}\nstdout:\n{}\nstderr:\n{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn json(output: &Output) -> Value {
+    serde_json::from_str(&succeed(output)).expect("stdout is one JSON document")
+}
+
+fn read_json(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap()
+}
+
+fn floats(value: &Value) -> Vec<f64> {
+    value
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect()
+}
+
+/// The example's rules, checked here independently of Atlas's own constraint code:
+/// channels search, social, display, tv, radio, print; total exactly 1,000,000; digital
+/// (search, social, display) at least 30 %; traditional (tv, radio, print) at most 50 %;
+/// print held at 100,000; each channel within its bounds.
+fn assert_example_rules(spend: &[f64]) {
+    let tolerance = 1e-9;
+    let lower = [50_000.0, 30_000.0, 0.0, 100_000.0, 0.0, 0.0];
+    let upper = [
+        500_000.0, 400_000.0, 300_000.0, 600_000.0, 250_000.0, 300_000.0,
+    ];
+    assert_eq!(spend.len(), 6);
+    let total: f64 = spend.iter().sum();
+    assert!((total - 1e6).abs() <= tolerance * 1e6, "total {total}");
+    let digital = spend[0] + spend[1] + spend[2];
+    let traditional = spend[3] + spend[4] + spend[5];
+    assert!(
+        digital >= (0.3 - tolerance) * total,
+        "digital share {}",
+        digital / total
+    );
+    assert!(
+        traditional <= (0.5 + tolerance) * total,
+        "traditional share {}",
+        traditional / total
+    );
+    assert!(
+        (spend[5] - 100_000.0).abs() <= tolerance * 100_000.0,
+        "print {}",
+        spend[5]
+    );
+    for i in 0..6 {
+        assert!(
+            spend[i] >= lower[i] * (1.0 - tolerance),
+            "channel {i} below bound: {}",
+            spend[i]
+        );
+        assert!(
+            spend[i] <= upper[i] * (1.0 + tolerance),
+            "channel {i} above bound: {}",
+            spend[i]
+        );
+    }
+}
+
+fn png_size(path: &Path) -> (u32, u32) {
+    let bytes = std::fs::read(path).unwrap();
+    assert_eq!(&bytes[1..4], b"PNG", "{} is not a PNG", path.display());
+    let width = u32::from_be_bytes(bytes[16..20].try_into().unwrap());
+    let height = u32::from_be_bytes(bytes[20..24].try_into().unwrap());
+    (width, height)
+}
+
+#[test]
+fn evaluate_current_plan_reports_every_kpi() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = example();
+    let output = json(&atlas(
+        &[
+            "evaluate",
+            example.to_str().unwrap(),
+            "--output-format",
+            "json",
+        ],
+        dir.path(),
+    ));
+    assert_eq!(output["kpis"].as_array().unwrap().len(), 3);
+    assert_eq!(output["channels"].as_array().unwrap().len(), 6);
+    assert_eq!(output["feasible"], Value::Bool(true));
+    assert!((output["total_spend"].as_f64().unwrap() - 1e6).abs() < 1e-6);
+    let revenue = output["kpi_values"][0].as_f64().unwrap();
+    let contributions: f64 = output["channels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["response"][0].as_f64().unwrap())
+        .sum();
+    // Revenue has no baseline in the example, so it is the sum of the channel responses.
+    assert!((revenue - contributions).abs() < 1e-6 * revenue);
+    for channel in output["channels"].as_array().unwrap() {
+        assert!(channel["marginal"][0].as_f64().unwrap() > 0.0);
+    }
+}
+
+#[test]
+fn evaluate_reads_a_plan_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("plan.csv");
+    std::fs::write(
+        &plan,
+        "channel,spend\nsearch,200000\nsocial,200000\ndisplay,100000\ntv,320000\nradio,80000\nprint,100000\n",
+    )
+    .unwrap();
+    let example = example();
+    let args = [
+        "evaluate",
+        example.to_str().unwrap(),
+        "--plan",
+        "plan.csv",
+        "--output-format",
+        "json",
+    ];
+    let output = json(&atlas(&args, dir.path()));
+    let spend: Vec<f64> = output["channels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["spend"].as_f64().unwrap())
+        .collect();
+    assert_eq!(
+        spend,
+        vec![200000.0, 200000.0, 100000.0, 320000.0, 80000.0, 100000.0]
+    );
+    let table = succeed(&atlas(
+        &["evaluate", example.to_str().unwrap(), "--plan", "plan.csv"],
+        dir.path(),
+    ));
+    assert!(table.contains("revenue"), "{table}");
+    assert!(table.contains("satisfies every constraint"), "{table}");
+}
+
+#[test]
+fn evaluate_rejects_unknown_plan_channel() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("plan.csv"),
+        "channel,spend\nsearch,1\ncinema,5\n",
+    )
+    .unwrap();
+    let example = example();
+    let output = atlas(
+        &["evaluate", example.to_str().unwrap(), "--plan", "plan.csv"],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("`cinema` is not a channel"), "{stderr}");
+    assert!(stderr.contains("line 3"), "{stderr}");
+}
+
+#[test]
+fn evaluate_rejects_missing_plan_channel() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("plan.csv"), "channel,spend\nsearch,1\n").unwrap();
+    let example = example();
+    let output = atlas(
+        &["evaluate", example.to_str().unwrap(), "--plan", "plan.csv"],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("no row for social, display, tv, radio, print"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn evaluate_rejects_negative_plan_spend() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("plan.csv"), "channel,spend\nsearch,-5\n").unwrap();
+    let example = example();
+    let output = atlas(
+        &["evaluate", example.to_str().unwrap(), "--plan", "plan.csv"],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("spend `-5`"), "{stderr}");
+}
+
+#[test]
+fn optimize_beats_current_and_names_binding_constraints() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = example();
+    let table = succeed(&atlas(&["optimize", example.to_str().unwrap()], dir.path()));
+    assert!(table.contains("Binding: "), "{table}");
+    assert!(table.contains("print held"), "{table}");
+    let result = read_json(&dir.path().join("result.json"));
+    assert_eq!(result["schema_version"], 1);
+    let spend: Vec<f64> = result["optimal_budget"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p[1].as_f64().unwrap())
+        .collect();
+    assert_example_rules(&spend);
+    let binding: Vec<&str> = result["binding"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(binding.contains(&"quarter budget"), "{binding:?}");
+    assert!(binding.contains(&"print held"), "{binding:?}");
+    let current = floats(&result["current"]["objectives"]);
+    let optimal = floats(&result["optimal"]["objectives"]);
+    let weights = floats(&result["weights"]);
+    let ideal = floats(&result["normalization"]["ideal"]);
+    let nadir = floats(&result["normalization"]["nadir"]);
+    let score = |values: &[f64]| -> f64 {
+        (0..3)
+            .map(|j| weights[j] * (values[j] - nadir[j]) / (ideal[j] - nadir[j]))
+            .sum()
+    };
+    assert!(
+        score(&optimal) >= score(&current),
+        "optimum {} below current {}",
+        score(&optimal),
+        score(&current)
+    );
+}
+
+#[test]
+fn optimize_weights_flag_and_json_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = example();
+    let args = [
+        "optimize",
+        example.to_str().unwrap(),
+        "--weights",
+        "1,0,0",
+        "--output",
+        "revenue.json",
+        "--output-format",
+        "json",
+    ];
+    let output = json(&atlas(&args, dir.path()));
+    assert_eq!(floats(&output["weights"]), vec![1.0, 0.0, 0.0]);
+    let on_disk = read_json(&dir.path().join("revenue.json"));
+    assert_eq!(on_disk, output);
+    let revenue = output["optimal"]["objectives"][0].as_f64().unwrap();
+    let ideal = output["normalization"]["ideal"][0].as_f64().unwrap();
+    assert!((revenue - ideal).abs() <= 1e-6 * ideal);
+}
+
+#[test]
+fn optimize_rejects_wrong_weight_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = example();
+    let output = atlas(
+        &[
+            "optimize",
+            example.to_str().unwrap(),
+            "--weights",
+            "0.5,0.5",
+        ],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("2 weights given for 3 objectives"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("result.json").exists());
+}
+
+#[test]
+fn sweep_writes_csv_json_and_charts() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = example();
+    let args = [
+        "sweep",
+        example.to_str().unwrap(),
+        "--steps",
+        "4",
+        "--out",
+        "sweep",
+        "--output-format",
+        "json",
+    ];
+    let output = json(&atlas(&args, dir.path()));
+    let folder = dir.path().join("sweep");
+    for name in [
+        "sweep.csv",
+        "sweep.json",
+        "allocations.svg",
+        "allocations.png",
+    ] {
+        assert!(folder.join(name).exists(), "{name} missing");
+    }
+    let points = output["points"].as_array().unwrap();
+    assert_eq!(points.len(), 15);
+    for point in points {
+        assert_example_rules(&floats(&point["spend"]));
+        assert!((floats(&point["weights"]).iter().sum::<f64>() - 1.0).abs() < 1e-12);
+    }
+    let csv = std::fs::read_to_string(folder.join("sweep.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 16);
+    assert!(csv
+        .starts_with("weight_revenue,weight_brand_awareness,weight_customer_acquisition,revenue"));
+    assert_eq!(png_size(&folder.join("allocations.png")), (1200, 800));
+    let svg = std::fs::read_to_string(folder.join("allocations.svg")).unwrap();
+    for channel in ["search", "social", "display", "tv", "radio", "print"] {
+        assert!(
+            svg.contains(channel),
+            "{channel} missing from the chart legend"
+        );
+    }
+}
+
+#[test]
+fn pareto_front_satisfies_every_constraint() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = example();
+    let args = [
+        "pareto",
+        example.to_str().unwrap(),
+        "--population",
+        "40",
+        "--generations",
+        "30",
+        "--seed",
+        "3",
+        "--out",
+        "front",
+    ];
+    succeed(&atlas(&args, dir.path()));
+    let folder = dir.path().join("front");
+    for name in ["front.csv", "front.json", "pareto.svg", "pareto.png"] {
+        assert!(folder.join(name).exists(), "{name} missing");
+    }
+    let front = read_json(&folder.join("front.json"));
+    let members = front["members"].as_array().unwrap();
+    assert!(members.len() >= 10, "only {} members", members.len());
+    for member in members {
+        assert_example_rules(&floats(&member["spend"]));
+    }
+    assert_eq!(front["seed"], 3);
+    assert_eq!(front["evaluations"], 40 * 31);
+    let csv = std::fs::read_to_string(folder.join("front.csv")).unwrap();
+    assert_eq!(csv.lines().count(), members.len() + 1);
+    let svg = std::fs::read_to_string(folder.join("pareto.svg")).unwrap();
+    assert!(
+        svg.contains("current plan"),
+        "the current plan is not marked"
+    );
+}
+
+#[test]
+fn pareto_front_is_identical_across_thread_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = example();
+    let run = |threads: &str| {
+        let out = format!("front-{threads}");
+        let args = [
+            "pareto",
+            example.to_str().unwrap(),
+            "--population",
+            "40",
+            "--generations",
+            "40",
+            "--seed",
+            "7",
+            "--out",
+            &out,
+            "--format",
+            "svg",
+        ];
+        succeed(&atlas_threads(&args, dir.path(), threads));
+        std::fs::read(dir.path().join(out).join("front.json")).unwrap()
+    };
+    let one = run("1");
+    let two = run("2");
+    assert!(one == two, "front.json differs between 1 and 2 threads");
+}
+
+fn write_scenario(dir: &Path, name: &str, edit: impl Fn(String) -> String) -> PathBuf {
+    let text = std::fs::read_to_string(example()).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, edit(text)).unwrap();
+    path
+}
+
+#[test]
+fn floors_above_budget_fail_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_scenario(dir.path(), "floors.toml", |text| {
+        text.replace("equals = 1000000.0", "equals = 150000.0")
+    });
+    let output = atlas(
+        &["pareto", path.to_str().unwrap(), "--out", "out"],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("quarter budget"), "{stderr}");
+    assert!(
+        stderr.contains("280,000"),
+        "the floors' total is missing: {stderr}"
+    );
+    assert!(
+        stderr.contains("150,000"),
+        "the budget is missing: {stderr}"
+    );
+    assert!(
+        !dir.path().join("out").exists(),
+        "an output folder was left behind"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers.len(), 1, "{leftovers:?}");
+}
+
+#[test]
+fn lower_above_upper_fails_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_scenario(dir.path(), "bounds.toml", |text| {
+        text.replace(
+            "lower = 100000.0\nupper = 600000.0",
+            "lower = 700000.0\nupper = 600000.0",
+        )
+    });
+    for command in ["pareto", "sweep"] {
+        let output = atlas(
+            &[command, path.to_str().unwrap(), "--out", "out"],
+            dir.path(),
+        );
+        assert_ne!(output.status.code(), Some(0));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("channel `tv`"), "{stderr}");
+        assert!(stderr.contains("700000"), "{stderr}");
+        assert!(stderr.contains("600000"), "{stderr}");
+        assert!(
+            !dir.path().join("out").exists(),
+            "an output folder was left behind"
+        );
+    }
+}
+
+#[test]
+fn unknown_scenario_key_is_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_scenario(dir.path(), "typo.toml", |text| {
+        text.replace("sweep_steps = 10", "sweep_step = 10")
+    });
+    let output = atlas(&["optimize", path.to_str().unwrap()], dir.path());
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("sweep_step"), "{stderr}");
+}
+
+#[test]
+fn missing_scenario_file_is_an_input_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = atlas(&["evaluate", "nowhere.toml"], dir.path());
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("nowhere.toml"));
+}
+
+#[test]
+fn robyn_import_then_pareto_draws_the_frontier() {
+    let dir = tempfile::tempdir().unwrap();
+    let export = robyn_export();
+    let args = [
+        "import",
+        "robyn",
+        export.to_str().unwrap(),
+        "--from",
+        "2018-10-29",
+        "--to",
+        "2018-12-31",
+        "--output",
+        "scenario.toml",
+        "--output-format",
+        "json",
+    ];
+    let summary = json(&atlas(&args, dir.path()));
+    let channels = summary["channels"].as_array().unwrap();
+    assert_eq!(channels.len(), 5);
+    let tv = channels.iter().find(|c| c["name"] == "tv_S").unwrap();
+    let response = tv["response"].as_f64().unwrap();
+    assert!(
+        (response - 139248.325486675).abs() / 139248.325486675 < 1e-6,
+        "tv_S response {response}"
+    );
+
+    let evaluated = json(&atlas(
+        &["evaluate", "scenario.toml", "--output-format", "json"],
+        dir.path(),
+    ));
+    let revenue = evaluated["kpi_values"][0].as_f64().unwrap();
+    assert!(
+        (revenue - 319532.958173876).abs() / 319532.958173876 < 1e-6,
+        "revenue {revenue}"
+    );
+
+    let args = [
+        "pareto",
+        "scenario.toml",
+        "--population",
+        "40",
+        "--generations",
+        "40",
+        "--out",
+        "front",
+    ];
+    succeed(&atlas(&args, dir.path()));
+    let front = read_json(&dir.path().join("front/front.json"));
+    let members = front["members"].as_array().unwrap();
+    assert!(members.len() >= 20, "only {} members", members.len());
+    // The frontier trades revenue for spend: more spend never buys less revenue on it.
+    let mut points: Vec<(f64, f64)> = members
+        .iter()
+        .map(|m| {
+            (
+                m["objectives"][0].as_f64().unwrap(),
+                m["objectives"][1].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    points.sort_by(|a, b| a.0.total_cmp(&b.0));
+    for pair in points.windows(2) {
+        assert!(pair[1].1 >= pair[0].1, "{pair:?}");
+    }
+    let svg = std::fs::read_to_string(dir.path().join("front/pareto.svg")).unwrap();
+    assert!(svg.contains("current plan"));
+    assert!(svg.contains("total_spend"));
+}
+
+#[test]
+fn robyn_import_rejects_dates_outside_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let export = robyn_export();
+    let args = [
+        "import",
+        "robyn",
+        export.to_str().unwrap(),
+        "--from",
+        "2019-06-03",
+        "--to",
+        "2019-07-01",
+        "--output",
+        "s.toml",
+    ];
+    let output = atlas(&args, dir.path());
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("2019-06-03"), "{stderr}");
+    assert!(!dir.path().join("s.toml").exists());
+}

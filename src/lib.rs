@@ -1,6 +1,6 @@
 //! Atlas turns a fitted response model into budget decisions.
 //!
-//! This package holds the `atlas` command line and re-exports the three library crates:
+//! This package contains the `atlas` command line and re-exports the three library crates:
 //!
 //! - [`core`] (`atlas-core`): decision space, model contract, response curves, constraints,
 //!   scenario files, the Robyn importer and the single-objective solver.

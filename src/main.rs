@@ -19,7 +19,7 @@ struct Cli {
     #[command(subcommand)]
     command: Command,
 
-    /// How results print on stdout.
+    /// Format of the results printed on stdout.
     #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Table)]
     output_format: OutputFormat,
 

@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 /// A folder of results that appears at its final path only when every file is written.
 ///
 /// Files go to a hidden staging folder beside the destination. [`StagedDir::commit`] moves
-/// them into the destination, each by one rename; dropping the stage without committing
+/// them into the destination, each by one rename. Dropping the stage without committing
 /// removes it, so a failed run leaves the destination as it was.
 pub struct StagedDir {
     staging: PathBuf,

@@ -25,7 +25,7 @@ pub enum ConstraintKind {
     Bounds,
 }
 
-/// What a constraint requires.
+/// Requirement of a constraint.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Rule {
@@ -43,9 +43,9 @@ pub enum Rule {
     ChannelBounds {
         /// Channel position in the decision space.
         channel: usize,
-        /// Least spend.
+        /// Minimum spend.
         lower: f64,
-        /// Most spend.
+        /// Maximum spend.
         upper: f64,
     },
     /// A group's share of the total spend lies within `[min, max]`.
@@ -54,9 +54,9 @@ pub enum Rule {
         group: String,
         /// Positions of the group's channels.
         members: Vec<usize>,
-        /// Least share in [0, 1].
+        /// Minimum share in [0, 1].
         min: Option<f64>,
-        /// Most share in [0, 1].
+        /// Maximum share in [0, 1].
         max: Option<f64>,
     },
     /// One channel's spend is held at `amount`.
@@ -73,7 +73,7 @@ pub enum Rule {
 pub struct Constraint {
     /// Name used in every message and report.
     pub name: String,
-    /// What it requires.
+    /// Requirement.
     pub rule: Rule,
 }
 
@@ -86,9 +86,9 @@ pub struct ConstraintCheck {
     pub kind: ConstraintKind,
     /// The constrained quantity at the allocation: money, or a share in [0, 1].
     pub value: f64,
-    /// Least allowed value, if any.
+    /// Minimum allowed value, if any.
     pub lower: Option<f64>,
-    /// Most allowed value, if any.
+    /// Maximum allowed value, if any.
     pub upper: Option<f64>,
     /// Distance to the nearest limit, negative when violated.
     pub slack: f64,

@@ -8,7 +8,7 @@ pub enum CoreError {
     Invalid {
         /// Dotted path of the field, for example `model.curves[2].alpha`.
         field: String,
-        /// What is wrong and how to fix it.
+        /// The problem and its fix.
         message: String,
     },
 
@@ -17,7 +17,7 @@ pub enum CoreError {
     InvalidChannel {
         /// Channel name.
         channel: String,
-        /// What is wrong and how to fix it.
+        /// The problem and its fix.
         message: String,
     },
 

@@ -138,7 +138,7 @@ pub struct CurveSpec {
 }
 
 impl CurveSpec {
-    /// The curve's parameters.
+    /// Returns the curve's parameters.
     pub fn curve(&self) -> HillCurve {
         HillCurve {
             coefficient: self.coefficient,
@@ -202,7 +202,7 @@ impl ResponseCurveModel {
         })
     }
 
-    /// The curve of `channel` for `kpi`, by position.
+    /// Returns the curve of `channel` for `kpi`, by position.
     pub fn curve(&self, kpi: usize, channel: usize) -> Option<&HillCurve> {
         self.curves.get(kpi)?.get(channel)?.as_ref()
     }

@@ -1,4 +1,4 @@
-//! The model contract: whatever was fitted, Atlas only asks it to evaluate batches of plans.
+//! The model contract: however a model was fitted, Atlas only calls it on batches of plans.
 
 use std::fmt::Debug;
 
@@ -9,7 +9,7 @@ use crate::error::CoreError;
 /// A fitted response model, seen from the optimizer.
 ///
 /// A batch is a 2-D array with one candidate plan per row and one column per channel, in the
-/// order of [`ResponseModel::channels`]. The model answers with one row per candidate and one
+/// order of [`ResponseModel::channels`]. The model returns one row per candidate and one
 /// column per KPI, in the order of [`ResponseModel::kpis`]. Batches are what let remote models,
 /// external processes and rayon be fast, so solvers always evaluate whole batches.
 pub trait ResponseModel: Send + Sync + Debug {
@@ -41,7 +41,7 @@ pub trait ResponseModel: Send + Sync + Debug {
         None
     }
 
-    /// Whether the total of each KPI is a sum of per-channel terms plus a constant.
+    /// Returns whether the total of each KPI is a sum of per-channel terms plus a constant.
     fn is_separable(&self) -> bool {
         false
     }

@@ -40,7 +40,7 @@ pub enum Measure {
 pub struct Objective {
     /// Name shown in tables and charts.
     pub name: String,
-    /// What it measures.
+    /// Measured quantity.
     pub measure: Measure,
     /// Direction.
     pub sense: Sense,

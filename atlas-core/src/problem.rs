@@ -67,7 +67,7 @@ pub struct Problem {
     pub solver: SolverSettings,
 }
 
-/// What one plan buys.
+/// KPIs, objectives, contributions and constraint checks of one plan.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PlanEvaluation {
     /// Spend per channel, in decision order.
@@ -116,12 +116,12 @@ impl Problem {
             })
     }
 
-    /// Every constraint evaluated at `x`.
+    /// Evaluates every constraint at `x`.
     pub fn check(&self, x: &[f64]) -> Vec<ConstraintCheck> {
         check_all(&self.constraints, x)
     }
 
-    /// Whether `x` satisfies every constraint.
+    /// Returns whether `x` satisfies every constraint.
     pub fn is_feasible(&self, x: &[f64]) -> bool {
         self.check(x).iter().all(|c| c.satisfied)
     }

@@ -46,7 +46,7 @@ pub struct ImportOptions {
     pub currency: String,
 }
 
-/// What the importer derived for one paid channel.
+/// Figures the importer derived for one paid channel.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ImportedChannel {
     /// Spend variable, for example `tv_S`.
@@ -177,7 +177,7 @@ pub fn parse_version(text: &str) -> Result<Version, CoreError> {
     })
 }
 
-/// Whether Robyn at `version` takes the inflexion as `gamma * max` (v3.12 on).
+/// Returns whether Robyn at `version` takes the inflexion as `gamma * max` (v3.12 on).
 pub fn uses_max_inflexion(version: Version) -> bool {
     (version.0, version.1) >= (3, 12)
 }

@@ -26,7 +26,7 @@ pub struct ScenarioFile {
     /// The period one plan covers, for example `week`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub period: Option<String>,
-    /// Where the scenario came from, when an importer wrote it.
+    /// Provenance of the scenario, when an importer wrote it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<SourceSpec>,
     /// Solver settings.
@@ -92,10 +92,10 @@ pub struct ChannelSpec {
     pub name: String,
     /// Current spend per period.
     pub current: f64,
-    /// Least spend per period; 0 when absent.
+    /// Minimum spend per period, 0 when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lower: Option<f64>,
-    /// Most spend per period; the total budget when absent.
+    /// Maximum spend per period, the total budget when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub upper: Option<f64>,
     /// Groups the channel belongs to.
@@ -126,10 +126,10 @@ pub enum ConstraintSpec {
         name: Option<String>,
         /// Channel name.
         channel: String,
-        /// Least spend.
+        /// Minimum spend.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         lower: Option<f64>,
-        /// Most spend.
+        /// Maximum spend.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         upper: Option<f64>,
     },
@@ -140,10 +140,10 @@ pub enum ConstraintSpec {
         name: Option<String>,
         /// Group name.
         group: String,
-        /// Least share in [0, 1].
+        /// Minimum share in [0, 1].
         #[serde(default, skip_serializing_if = "Option::is_none")]
         min: Option<f64>,
-        /// Most share in [0, 1].
+        /// Maximum share in [0, 1].
         #[serde(default, skip_serializing_if = "Option::is_none")]
         max: Option<f64>,
     },
@@ -180,7 +180,7 @@ fn default_weight() -> f64 {
     1.0
 }
 
-/// The `[solver]` table; every key is optional.
+/// The `[solver]` table, in which every key is optional.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SolverSpec {
@@ -205,7 +205,7 @@ pub struct SolverSpec {
 }
 
 impl SolverSpec {
-    /// Whether every key is absent.
+    /// Returns whether every key is absent.
     pub fn is_default(&self) -> bool {
         self == &Self::default()
     }
@@ -226,7 +226,7 @@ impl ScenarioFile {
         Self::parse(&text, &path.display().to_string())
     }
 
-    /// Parses scenario text; `origin` names it in errors.
+    /// Parses scenario text, naming it `origin` in errors.
     ///
     /// # Errors
     ///

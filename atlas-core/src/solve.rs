@@ -3,9 +3,9 @@
 //! The solver is projected gradient ascent with an Armijo backtracking line search along the
 //! projection arc, run from several starts in parallel: the current plan, any warm starts, an
 //! even split and random plans, each repaired onto the linear constraints. Ascent only accepts
-//! improving steps, so the answer is never worse than the current plan when that plan is
+//! improving steps, so the result is never worse than the current plan when that plan is
 //! feasible. Every start has its own random stream derived from the seed and its index, so the
-//! answer does not depend on the number of threads.
+//! result does not depend on the number of threads.
 
 use ndarray::{Array2, ArrayView1, Axis};
 use rand::{RngExt, SeedableRng};
@@ -18,10 +18,10 @@ use crate::problem::Problem;
 
 /// A scalar function of the objective values that the solver maximizes.
 pub trait Scalarization: Sync {
-    /// The scalar at objective values `values` (natural units, in objective order).
+    /// Returns the scalar at objective values `values` (natural units, in objective order).
     fn value(&self, values: &[f64]) -> f64;
 
-    /// The derivative of the scalar with respect to each objective value at `values`.
+    /// Returns the derivative of the scalar with respect to each objective value at `values`.
     fn gradient(&self, values: &[f64]) -> Vec<f64>;
 }
 
@@ -71,7 +71,7 @@ impl SolveOptions {
     }
 }
 
-/// Why a start stopped.
+/// Reason a start stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SolveStatus {
@@ -90,7 +90,7 @@ pub struct SolveOutcome {
     pub value: f64,
     /// Objective values at `spend`.
     pub objectives: Vec<f64>,
-    /// Why the winning start stopped.
+    /// Reason the winning start stopped.
     pub status: SolveStatus,
     /// Index of the winning start: 0 is the current plan.
     pub start: usize,

@@ -9,9 +9,9 @@ use crate::error::CoreError;
 pub struct Channel {
     /// Unique channel name, as the model and the scenario spell it.
     pub name: String,
-    /// Least spend allowed, in the scenario's currency per period.
+    /// Minimum spend, in the scenario's currency per period.
     pub lower: f64,
-    /// Most spend allowed, in the scenario's currency per period.
+    /// Maximum spend, in the scenario's currency per period.
     pub upper: f64,
     /// Names of the groups (for example `digital`) this channel belongs to.
     pub groups: Vec<String>,
@@ -82,7 +82,7 @@ impl DecisionSpace {
         self.channels.len()
     }
 
-    /// Whether the space has no channel (never true for a space built by [`DecisionSpace::new`]).
+    /// Returns whether the space has no channel (never true for a space built by [`DecisionSpace::new`]).
     pub fn is_empty(&self) -> bool {
         self.channels.is_empty()
     }
@@ -92,7 +92,7 @@ impl DecisionSpace {
         self.channels.iter().map(|c| c.name.clone()).collect()
     }
 
-    /// Position of the channel called `name`.
+    /// Returns the position of the channel called `name`.
     pub fn position(&self, name: &str) -> Option<usize> {
         self.channels.iter().position(|c| c.name == name)
     }
@@ -102,7 +102,7 @@ impl DecisionSpace {
         &self.groups
     }
 
-    /// The group called `name`.
+    /// Returns the group called `name`.
     pub fn group(&self, name: &str) -> Option<&Group> {
         self.groups.iter().find(|g| g.name == name)
     }

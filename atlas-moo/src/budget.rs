@@ -1,4 +1,4 @@
-//! The budget problem as the Pareto search sees it: every objective minimized, every
+//! The budget problem in the form the Pareto search takes: every objective minimized, every
 //! candidate repaired onto the linear constraints, and any remaining violation reported.
 
 use atlas_core::constraint::check_all;

@@ -61,7 +61,7 @@ pub struct WeightedSolution {
     pub normalized: Vec<f64>,
     /// The weighted sum of the normalized values.
     pub scalar: f64,
-    /// Why the solver stopped.
+    /// Reason the solver stopped.
     pub status: SolveStatus,
     /// Model evaluations spent.
     pub evaluations: usize,
@@ -112,7 +112,7 @@ impl<'a> MultiObjectiveOptimizer<'a> {
         &self.normalization
     }
 
-    /// The decision problem.
+    /// Returns the decision problem.
     pub fn problem(&self) -> &DecisionProblem {
         self.problem
     }
@@ -154,7 +154,7 @@ impl<'a> MultiObjectiveOptimizer<'a> {
         })
     }
 
-    /// The weighted sum of normalized values at `weights` of the plan `spend`.
+    /// Computes the weighted sum of normalized values at `weights` of the plan `spend`.
     ///
     /// # Errors
     ///

@@ -11,7 +11,7 @@ use crate::scalarize::{MultiObjectiveOptimizer, WeightedSolution};
 /// Allocation shift, as a share of the budget moved, above which neighbours count as abrupt.
 pub const ABRUPT_SHIFT: f64 = 0.15;
 
-/// Every weight vector whose entries are multiples of `1 / steps` and sum to 1 (the
+/// Lists every weight vector whose entries are multiples of `1 / steps` and sum to 1 (the
 /// Das-Dennis simplex lattice), in lexicographic order from the last objective's corner.
 pub fn simplex_lattice(objectives: usize, steps: usize) -> Vec<Vec<f64>> {
     let mut out = Vec::new();

@@ -19,7 +19,7 @@ pub struct ChartArgs {
 }
 
 impl ChartArgs {
-    /// The requested formats.
+    /// Parses the requested formats.
     pub fn formats(&self) -> Result<Vec<ImageFormat>> {
         let mut formats = Vec::new();
         for part in self.format.split(',').map(str::trim) {
@@ -40,13 +40,14 @@ impl ChartArgs {
         Ok(formats)
     }
 
-    /// The requested size.
+    /// Parses the requested size.
     pub fn size(&self) -> Result<ChartSize> {
         ChartSize::parse(&self.size).map_err(|e| super::InputError(format!("--size: {e}")).into())
     }
 }
 
-/// A progress bar on stderr with an ETA; hidden with `--quiet` or when stderr is not a terminal.
+/// Creates a progress bar on stderr with an ETA, hidden with `--quiet` or when stderr is not a
+/// terminal.
 pub fn progress_bar(global: Global, length: u64, unit: &str) -> ProgressBar {
     if global.quiet {
         return ProgressBar::hidden();

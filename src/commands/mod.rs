@@ -35,6 +35,21 @@ pub fn load(path: &Path) -> Result<Problem> {
     Ok(problem)
 }
 
+/// Checks a plan that a solver returned against every constraint once more.
+///
+/// A violation here is a defect of Atlas, not of the input, so the message asks for a report.
+pub fn ensure_feasible(problem: &Problem, spend: &[f64], what: &str) -> Result<()> {
+    match problem.check(spend).into_iter().find(|c| !c.satisfied) {
+        Some(broken) => anyhow::bail!(
+            "internal error: {what} violates `{}` (value {}, slack {}); please report it",
+            broken.name,
+            broken.value,
+            broken.slack
+        ),
+        None => Ok(()),
+    }
+}
+
 /// Prints `text` in table mode or `value` as JSON in JSON mode, on stdout.
 pub fn emit<T: Serialize>(global: Global, text: &str, value: &T) -> Result<()> {
     let mut stdout = std::io::stdout().lock();
@@ -49,7 +64,7 @@ pub fn emit<T: Serialize>(global: Global, text: &str, value: &T) -> Result<()> {
     Ok(())
 }
 
-/// The constraints table: value, limits, slack, and whether each binds or is violated.
+/// Renders the constraints table: value, limits, and whether each binds or is violated.
 pub fn constraint_table(checks: &[ConstraintCheck]) -> String {
     let mut table = Table::new(["constraint", "value", "lower", "upper", "status"]);
     for check in checks {
@@ -122,7 +137,7 @@ pub struct ObjectiveInfo {
     pub weight: f64,
 }
 
-/// The objectives of `problem` for JSON output.
+/// Lists the objectives of `problem` for JSON output.
 pub fn objective_info(problem: &Problem) -> Vec<ObjectiveInfo> {
     problem
         .objectives

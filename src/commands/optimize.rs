@@ -70,14 +70,7 @@ pub fn run(args: &OptimizeArgs, global: Global) -> Result<()> {
     let solution = optimizer.optimize()?;
     let current = problem.evaluate_plan(&problem.current)?;
     let optimal = problem.evaluate_plan(&solution.spend)?;
-    if let Some(broken) = optimal.checks.iter().find(|c| !c.satisfied) {
-        anyhow::bail!(
-            "internal error: the optimum violates `{}` (value {}, slack {}); please report it",
-            broken.name,
-            broken.value,
-            broken.slack
-        );
-    }
+    super::ensure_feasible(&problem, &solution.spend, "the optimum")?;
     let output = OptimizeOutput {
         schema_version: super::SCHEMA_VERSION,
         command: "optimize",

@@ -1,12 +1,12 @@
 //! `atlas pareto`: the Pareto front of the objectives, found by NSGA-II.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use atlas_core::{Problem, Sense};
 use atlas_moo::nsga2::{self, GenerationReport, Nsga2Config, Termination};
 use atlas_moo::{BudgetProblem, MultiObjectiveOptimizer};
-use atlas_report::{render_front, FrontChart};
+use atlas_report::{render_front, ChartSize, FrontChart, ImageFormat};
 use clap::Args;
 use serde::Serialize;
 
@@ -68,33 +68,22 @@ pub fn run(args: &ParetoArgs, global: Global) -> Result<()> {
     let problem = load(&args.scenario.scenario)?;
     let formats = args.charts.formats()?;
     let size = args.charts.size()?;
-    if problem.objectives.len() < 2 {
-        return Err(super::InputError(format!(
-            "scenario `{}` has one objective; a Pareto front needs two or more: add one, such as \
-             {{ kpi = \"total_spend\", sense = \"minimize\" }}",
-            problem.name
-        ))
-        .into());
-    }
+    require_two_objectives(&problem)?;
+
     let optimizer = MultiObjectiveOptimizer::new(&problem)?;
     let chosen = optimizer.optimize()?;
-    let mut initial = vec![problem.current.clone()];
-    initial.extend(optimizer.normalization().anchors.iter().cloned());
-    initial.push(chosen.spend.clone());
-    let config = Nsga2Config {
-        population: args.population.unwrap_or(problem.solver.population),
-        generations: args.generations.unwrap_or(problem.solver.generations),
-        seed: args.seed.unwrap_or(problem.solver.seed),
-        initial,
-        ..Nsga2Config::default()
-    };
+    let config = search_config(args, &problem, &optimizer, &chosen.spend);
     let bar = progress_bar(global, config.generations as u64, "generations");
     let observer = |report: &GenerationReport| bar.set_position(report.generation as u64);
-    let result = nsga2::run(&BudgetProblem::new(&problem), &config, Some(&observer))
-        .map_err(|e| super::InputError(e.to_string()))?;
+    let result =
+        nsga2::run(&BudgetProblem::new(&problem), &config, Some(&observer)).map_err(|error| {
+            match error {
+                nsga2::Nsga2Error::Config(config) => super::InputError(config.to_string()).into(),
+                other => anyhow::Error::new(other),
+            }
+        })?;
     bar.finish_and_clear();
-    let members = front_members(&problem, &result.front)?;
-    let current_values = problem.evaluate_plan(&problem.current)?.objectives;
+
     let output = FrontOutput {
         schema_version: super::SCHEMA_VERSION,
         command: "pareto",
@@ -109,21 +98,65 @@ pub fn run(args: &ParetoArgs, global: Global) -> Result<()> {
         objectives: objective_info(&problem),
         current: Member {
             spend: problem.current.clone(),
-            objectives: current_values,
+            objectives: problem.evaluate_plan(&problem.current)?.objectives,
         },
         chosen: Member {
-            spend: chosen.spend.clone(),
-            objectives: chosen.objectives.clone(),
+            spend: chosen.spend,
+            objectives: chosen.objectives,
         },
-        members,
+        members: front_members(&problem, &result.front)?,
         history: &result.history,
     };
-    let stage = StagedDir::new(&args.out)?;
-    stage.write("front.json", &json_bytes(&output)?)?;
-    stage.write("front.csv", csv_text(&problem, &output.members)?.as_bytes())?;
+    let folder = write_outputs(&problem, &output, &args.out, &formats, size)?;
+    super::emit(global, &render(&problem, &output, &folder), &output)
+}
+
+fn require_two_objectives(problem: &Problem) -> Result<()> {
+    if problem.objectives.len() >= 2 {
+        return Ok(());
+    }
+    Err(super::InputError(format!(
+        "scenario `{}` has one objective, but a Pareto front needs two or more: add one, such as \
+         {{ kpi = \"total_spend\", sense = \"minimize\" }}",
+        problem.name
+    ))
+    .into())
+}
+
+/// NSGA-II settings from the flags and the scenario, seeded with the current plan, the
+/// single-objective optima and the weighted optimum.
+fn search_config(
+    args: &ParetoArgs,
+    problem: &Problem,
+    optimizer: &MultiObjectiveOptimizer<'_>,
+    chosen: &[f64],
+) -> Nsga2Config {
+    let mut initial = vec![problem.current.clone()];
+    initial.extend(optimizer.normalization().anchors.iter().cloned());
+    initial.push(chosen.to_vec());
+    Nsga2Config {
+        population: args.population.unwrap_or(problem.solver.population),
+        generations: args.generations.unwrap_or(problem.solver.generations),
+        seed: args.seed.unwrap_or(problem.solver.seed),
+        initial,
+        ..Nsga2Config::default()
+    }
+}
+
+/// Writes front.json, front.csv and the charts through a staging folder.
+fn write_outputs(
+    problem: &Problem,
+    output: &FrontOutput<'_>,
+    out: &Path,
+    formats: &[ImageFormat],
+    size: ChartSize,
+) -> Result<PathBuf> {
+    let stage = StagedDir::new(out)?;
+    stage.write("front.json", &json_bytes(output)?)?;
+    stage.write("front.csv", csv_text(problem, &output.members)?.as_bytes())?;
     let chart = FrontChart {
         title: format!("{}: Pareto front", problem.name),
-        objective_labels: objective_labels(&problem),
+        objective_labels: objective_labels(problem),
         points: output
             .members
             .iter()
@@ -132,32 +165,18 @@ pub fn run(args: &ParetoArgs, global: Global) -> Result<()> {
         current: Some(output.current.objectives.clone()),
         chosen: Some(output.chosen.objectives.clone()),
     };
-    for format in formats {
-        render_front(
-            &chart,
-            &stage.path(&format!("pareto.{}", format.extension())),
-            format,
-            size,
-        )?;
+    for &format in formats {
+        let path = stage.path(&format!("pareto.{}", format.extension()));
+        render_front(&chart, &path, format, size)?;
     }
-    let folder = stage.commit()?;
-    super::emit(global, &render(&problem, &output, &folder), &output)
+    stage.commit()
 }
 
 /// Converts the search's feasible front back to natural units, re-checking every constraint.
 fn front_members(problem: &Problem, front: &[nsga2::Solution]) -> Result<Vec<Member>> {
     let mut members = Vec::with_capacity(front.len());
     for solution in front {
-        if let Some(broken) = problem
-            .check(&solution.x)
-            .into_iter()
-            .find(|c| !c.satisfied)
-        {
-            anyhow::bail!(
-                "internal error: a front member violates `{}`; please report it",
-                broken.name
-            );
-        }
+        super::ensure_feasible(problem, &solution.x, "a front member")?;
         let objectives = problem
             .objectives
             .iter()

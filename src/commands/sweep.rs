@@ -1,12 +1,12 @@
 //! `atlas sweep`: the optimal allocation for every weight vector of a simplex lattice.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use atlas_core::Problem;
 use atlas_moo::sweep::AbruptChange;
 use atlas_moo::{simplex_lattice, sweep, MultiObjectiveOptimizer, Normalization, WeightedSolution};
-use atlas_report::{render_allocations, AllocationChart, AllocationRow};
+use atlas_report::{render_allocations, AllocationChart, AllocationRow, ChartSize, ImageFormat};
 use clap::Args;
 use serde::Serialize;
 
@@ -62,17 +62,9 @@ pub fn run(args: &SweepArgs, global: Global) -> Result<()> {
     let result = sweep(&optimizer, &lattice, &|| bar.inc(1))?;
     bar.finish_and_clear();
     for point in &result.points {
-        if let Some(broken) = problem
-            .check(&point.spend)
-            .into_iter()
-            .find(|c| !c.satisfied)
-        {
-            anyhow::bail!(
-                "internal error: a sweep allocation violates `{}`; please report it",
-                broken.name
-            );
-        }
+        super::ensure_feasible(&problem, &point.spend, "a sweep allocation")?;
     }
+
     let output = SweepOutput {
         schema_version: super::SCHEMA_VERSION,
         command: "sweep",
@@ -86,17 +78,28 @@ pub fn run(args: &SweepArgs, global: Global) -> Result<()> {
         points: &result.points,
         abrupt: &result.abrupt,
     };
-    let stage = StagedDir::new(&args.out)?;
-    stage.write("sweep.json", &json_bytes(&output)?)?;
-    stage.write("sweep.csv", csv_text(&problem, &result.points)?.as_bytes())?;
-    let chart = allocation_chart(&problem, &result.points);
-    for format in formats {
+    let folder = write_outputs(&problem, &output, &args.out, &formats, size)?;
+    let text = render(&problem, &result.points, &result.abrupt, &folder);
+    super::emit(global, &text, &output)
+}
+
+/// Writes sweep.json, sweep.csv and the allocation charts through a staging folder.
+fn write_outputs(
+    problem: &Problem,
+    output: &SweepOutput<'_>,
+    out: &Path,
+    formats: &[ImageFormat],
+    size: ChartSize,
+) -> Result<PathBuf> {
+    let stage = StagedDir::new(out)?;
+    stage.write("sweep.json", &json_bytes(output)?)?;
+    stage.write("sweep.csv", csv_text(problem, output.points)?.as_bytes())?;
+    let chart = allocation_chart(problem, output.points);
+    for &format in formats {
         let name = format!("allocations.{}", format.extension());
         render_allocations(&chart, &stage.path(&name), format, size)?;
     }
-    let folder = stage.commit()?;
-    let text = render(&problem, &result.points, &result.abrupt, &folder);
-    super::emit(global, &text, &output)
+    stage.commit()
 }
 
 fn csv_text(problem: &Problem, points: &[WeightedSolution]) -> Result<String> {
@@ -122,7 +125,7 @@ fn csv_text(problem: &Problem, points: &[WeightedSolution]) -> Result<String> {
     Ok(String::from_utf8(writer.into_inner()?)?)
 }
 
-/// A short readable form of a weight vector, such as `rev 0.5 / bra 0.3 / cus 0.2`.
+/// Formats a weight vector in short readable form, such as `rev 0.5 / bra 0.3 / cus 0.2`.
 pub fn weight_label(problem: &Problem, weights: &[f64]) -> String {
     problem
         .objectives

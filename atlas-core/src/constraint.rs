@@ -25,6 +25,16 @@ pub enum ConstraintKind {
     Bounds,
 }
 
+/// Unit of a constrained quantity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unit {
+    /// An amount in the scenario's currency.
+    Money,
+    /// A share of the total spend, in [0, 1].
+    Share,
+}
+
 /// Requirement of a constraint.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -84,6 +94,8 @@ pub struct ConstraintCheck {
     pub name: String,
     /// Mathematical kind.
     pub kind: ConstraintKind,
+    /// Unit of `value`, `lower`, `upper` and `slack`.
+    pub unit: Unit,
     /// The constrained quantity at the allocation: money, or a share in [0, 1].
     pub value: f64,
     /// Minimum allowed value, if any.
@@ -112,23 +124,26 @@ impl Constraint {
     pub fn check(&self, x: &[f64]) -> ConstraintCheck {
         let total: f64 = x.iter().sum();
         let at = |i: usize| x.get(i).copied().unwrap_or(f64::NAN);
-        let (value, lower, upper, scale) = match &self.rule {
-            Rule::TotalExactly { amount } => (total, Some(*amount), Some(*amount), *amount),
-            Rule::TotalAtMost { amount } => (total, None, Some(*amount), *amount),
+        let (value, lower, upper, unit) = match &self.rule {
+            Rule::TotalExactly { amount } => (total, Some(*amount), Some(*amount), Unit::Money),
+            Rule::TotalAtMost { amount } => (total, None, Some(*amount), Unit::Money),
             Rule::ChannelBounds {
                 channel,
                 lower,
                 upper,
-            } => (at(*channel), Some(*lower), Some(*upper), *upper),
+            } => {
+                let upper = upper.is_finite().then_some(*upper);
+                (at(*channel), Some(*lower), upper, Unit::Money)
+            }
             Rule::Fixed { channel, amount } => {
-                (at(*channel), Some(*amount), Some(*amount), *amount)
+                (at(*channel), Some(*amount), Some(*amount), Unit::Money)
             }
             Rule::GroupShare {
                 members, min, max, ..
             } => {
                 let group: f64 = members.iter().map(|&i| at(i)).sum();
                 let share = if total > 0.0 { group / total } else { 0.0 };
-                (share, *min, *max, 1.0)
+                (share, *min, *max, Unit::Share)
             }
         };
         let slack = match (lower, upper) {
@@ -137,21 +152,66 @@ impl Constraint {
             (None, Some(hi)) => hi - value,
             (None, None) => f64::INFINITY,
         };
-        let scale = scale.abs().max(1.0);
-        let slack = if slack.is_nan() {
-            f64::NEG_INFINITY
-        } else {
-            slack
-        };
+        let relative = self.relative_slack(x);
         ConstraintCheck {
             name: self.name.clone(),
             kind: self.kind(),
+            unit,
             value,
             lower,
             upper,
-            slack,
-            binding: slack <= BINDING_TOLERANCE * scale,
-            satisfied: slack >= -FEASIBILITY_TOLERANCE * scale,
+            slack: if slack.is_nan() {
+                f64::NEG_INFINITY
+            } else {
+                slack
+            },
+            binding: relative <= BINDING_TOLERANCE,
+            satisfied: relative >= -FEASIBILITY_TOLERANCE,
+        }
+    }
+
+    /// Distance of `x` to the nearest limit, relative to that limit's magnitude (at least 1):
+    /// positive inside, negative when violated, and never positive for an equality.
+    ///
+    /// A group share is measured in money, `group - share * total` relative to the total, so
+    /// a plan that spends nothing satisfies every share rule, as repair treats it. NaN spend
+    /// gives negative infinity.
+    pub fn relative_slack(&self, x: &[f64]) -> f64 {
+        let total: f64 = x.iter().sum();
+        let at = |i: usize| x.get(i).copied().unwrap_or(f64::NAN);
+        let side = |distance: f64, limit: f64| {
+            if limit.is_infinite() {
+                f64::INFINITY
+            } else {
+                distance / limit.abs().max(1.0)
+            }
+        };
+        let slack = match &self.rule {
+            Rule::TotalExactly { amount } => -side(total - amount, *amount).abs(),
+            Rule::TotalAtMost { amount } => side(amount - total, *amount),
+            Rule::ChannelBounds {
+                channel,
+                lower,
+                upper,
+            } => {
+                let value = at(*channel);
+                side(value - lower, *lower).min(side(upper - value, *upper))
+            }
+            Rule::Fixed { channel, amount } => -side(at(*channel) - amount, *amount).abs(),
+            Rule::GroupShare {
+                members, min, max, ..
+            } => {
+                let group: f64 = members.iter().map(|&i| at(i)).sum();
+                let scale = total.abs().max(1.0);
+                let above = min.map_or(f64::INFINITY, |share| (group - share * total) / scale);
+                let below = max.map_or(f64::INFINITY, |share| (share * total - group) / scale);
+                above.min(below)
+            }
+        };
+        if slack.is_nan() {
+            f64::NEG_INFINITY
+        } else {
+            slack
         }
     }
 }
@@ -397,7 +457,8 @@ fn check_groups(
                 return Err(CoreError::Infeasible {
                     constraints: vec![constraint.name.clone()],
                     message: format!(
-                        "`{}`: group `{group}` min share {lo} exceeds its max share {hi}",
+                        "`{}`: group `{group}` min share {lo} exceeds its max share {hi}: lower \
+                         the min or raise the max",
                         constraint.name
                     ),
                 });
@@ -406,7 +467,15 @@ fn check_groups(
         if let Some(lo) = min {
             min_total += lo;
             min_names.push(constraint.name.clone());
-            check_group_reach(space, set, constraint, group, members, *lo, total_source)?;
+        }
+        if let Some(TotalRule::Exactly(budget)) = set.total {
+            let group = GroupCapacity::new(space, set, constraint, group, members, budget);
+            if let Some(share) = min {
+                group.check_min(*share, total_source)?;
+            }
+            if let Some(share) = max {
+                group.check_max(*share, total_source)?;
+            }
         }
     }
     if min_total > 1.0 + FEASIBILITY_TOLERANCE && disjoint_groups(constraints) {
@@ -423,41 +492,126 @@ fn check_groups(
     Ok(())
 }
 
-fn check_group_reach(
-    space: &DecisionSpace,
-    set: &LinearSet,
-    constraint: &Constraint,
-    group: &str,
-    members: &[usize],
-    share: f64,
-    total_source: &str,
-) -> Result<(), CoreError> {
-    let Some(TotalRule::Exactly(amount)) = set.total else {
-        return Ok(());
-    };
-    let reach: f64 = members.iter().map(|&i| set.upper[i]).sum();
-    let needed = share * amount;
-    if reach + FEASIBILITY_TOLERANCE * amount.max(1.0) < needed {
+/// What the bounds let a group and the other channels spend, under an exact budget.
+struct GroupCapacity<'a> {
+    constraint: &'a str,
+    group: &'a str,
+    names: String,
+    budget: f64,
+    /// Sum of the group's lower and upper bounds.
+    inside: (f64, f64),
+    /// Sum of the other channels' lower and upper bounds.
+    outside: (f64, f64),
+}
+
+impl<'a> GroupCapacity<'a> {
+    fn new(
+        space: &DecisionSpace,
+        set: &LinearSet,
+        constraint: &'a Constraint,
+        group: &'a str,
+        members: &[usize],
+        budget: f64,
+    ) -> Self {
+        let mut inside = (0.0, 0.0);
+        let mut outside = (0.0, 0.0);
+        for i in 0..set.lower.len() {
+            let part = if members.contains(&i) {
+                &mut inside
+            } else {
+                &mut outside
+            };
+            part.0 += set.lower[i];
+            part.1 += set.upper[i];
+        }
         let names: Vec<&str> = members
             .iter()
-            .map(|&i| space.channels()[i].name.as_str())
+            .filter_map(|&i| space.channels().get(i).map(|c| c.name.as_str()))
             .collect();
-        return Err(CoreError::Infeasible {
-            constraints: vec![constraint.name.clone(), total_source.to_string()],
-            message: format!(
-                "`{}` needs {} in group `{group}` ({share} of {}), but its channels ({}) can \
-                 take at most {}: raise their upper bounds by {} or lower the share to {}",
-                constraint.name,
-                money(needed),
-                money(amount),
-                names.join(", "),
-                money(reach),
-                money(needed - reach),
-                reach / amount
-            ),
-        });
+        Self {
+            constraint: &constraint.name,
+            group,
+            names: names.join(", "),
+            budget,
+            inside,
+            outside,
+        }
     }
-    Ok(())
+
+    fn conflict(&self, total_source: &str, message: String) -> CoreError {
+        CoreError::Infeasible {
+            constraints: vec![self.constraint.to_string(), total_source.to_string()],
+            message: format!("`{}`: {message}", self.constraint),
+        }
+    }
+
+    fn check_min(&self, share: f64, total_source: &str) -> Result<(), CoreError> {
+        let needed = share * self.budget;
+        let slack = FEASIBILITY_TOLERANCE * self.budget.max(1.0);
+        if self.inside.1 + slack < needed {
+            return Err(self.conflict(
+                total_source,
+                format!(
+                "group `{}` needs {} ({share} of {}), but its channels ({}) can take at most {}: \
+                 raise their upper bounds by {} or lower the share to {}",
+                self.group, money(needed), money(self.budget), self.names, money(self.inside.1),
+                money(needed - self.inside.1), self.inside.1 / self.budget
+            ),
+            ));
+        }
+        let room = self.budget - needed;
+        if self.outside.0 > room + slack {
+            return Err(self.conflict(
+                total_source,
+                format!(
+                    "group `{}` needs {} ({share} of {}), but the other channels' lower bounds \
+                 already take {}: lower those bounds by {} or the share to {}",
+                    self.group,
+                    money(needed),
+                    money(self.budget),
+                    money(self.outside.0),
+                    money(self.outside.0 - room),
+                    1.0 - self.outside.0 / self.budget
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn check_max(&self, share: f64, total_source: &str) -> Result<(), CoreError> {
+        let allowed = share * self.budget;
+        let slack = FEASIBILITY_TOLERANCE * self.budget.max(1.0);
+        if self.inside.0 > allowed + slack {
+            return Err(self.conflict(
+                total_source,
+                format!(
+                    "group `{}` may take at most {} ({share} of {}), but its channels' ({}) lower \
+                 bounds add up to {}: lower those bounds by {} or raise the share to {}",
+                    self.group,
+                    money(allowed),
+                    money(self.budget),
+                    self.names,
+                    money(self.inside.0),
+                    money(self.inside.0 - allowed),
+                    self.inside.0 / self.budget
+                ),
+            ));
+        }
+        let rest = self.budget - allowed;
+        if self.outside.1 + slack < rest {
+            return Err(self.conflict(
+                total_source,
+                format!(
+                "group `{}` may take at most {} ({share} of {}), so the other channels must take \
+                 {}, but their upper bounds allow only {}: raise those bounds by {} or the \
+                 share to {}",
+                self.group, money(allowed), money(self.budget), money(rest), money(self.outside.1),
+                money(rest - self.outside.1), 1.0 - self.outside.1 / self.budget
+            ),
+            ));
+        }
+        Ok(())
+    }
 }
 
 fn disjoint_groups(constraints: &[Constraint]) -> bool {
@@ -608,6 +762,114 @@ mod tests {
         let edge = constraint.check(&[30.0, 70.0]);
         assert!(edge.satisfied);
         assert!(edge.binding);
+    }
+
+    fn share(name: &str, members: Vec<usize>, min: Option<f64>, max: Option<f64>) -> Constraint {
+        named(
+            name,
+            Rule::GroupShare {
+                group: "digital".into(),
+                members,
+                min,
+                max,
+            },
+        )
+    }
+
+    #[test]
+    fn group_floors_above_max_share_are_infeasible() {
+        let constraints = vec![
+            named("budget", Rule::TotalExactly { amount: 100.0 }),
+            named(
+                "c0 floor",
+                Rule::ChannelBounds {
+                    channel: 0,
+                    lower: 80.0,
+                    upper: 100.0,
+                },
+            ),
+            share("digital cap", vec![0], None, Some(0.5)),
+        ];
+        let message = compile(&space(3, 100.0), &constraints)
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("digital cap"), "{message}");
+        assert!(message.contains("add up to 80"), "{message}");
+        assert!(message.contains("lower those bounds by 30"), "{message}");
+    }
+
+    #[test]
+    fn others_ceilings_below_max_share_rest_are_infeasible() {
+        let constraints = vec![
+            named("budget", Rule::TotalExactly { amount: 100.0 }),
+            named(
+                "c1 cap",
+                Rule::ChannelBounds {
+                    channel: 1,
+                    lower: 0.0,
+                    upper: 20.0,
+                },
+            ),
+            named(
+                "c2 cap",
+                Rule::ChannelBounds {
+                    channel: 2,
+                    lower: 0.0,
+                    upper: 20.0,
+                },
+            ),
+            share("digital cap", vec![0], None, Some(0.5)),
+        ];
+        // The two other channels can take 20 each, but 50 must go outside the group.
+        let message = compile(&space(3, 100.0), &constraints)
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("allow only 40"), "{message}");
+    }
+
+    #[test]
+    fn others_floors_above_min_share_room_are_infeasible() {
+        let constraints = vec![
+            named("budget", Rule::TotalExactly { amount: 100.0 }),
+            named(
+                "c1 floor",
+                Rule::ChannelBounds {
+                    channel: 1,
+                    lower: 90.0,
+                    upper: 100.0,
+                },
+            ),
+            share("digital floor", vec![0], Some(0.3), None),
+        ];
+        let message = compile(&space(3, 100.0), &constraints)
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("already take 90"), "{message}");
+        assert!(message.contains("lower those bounds by 20"), "{message}");
+    }
+
+    #[test]
+    fn lower_only_bound_is_enforced() {
+        let constraint = named(
+            "c0 limits",
+            Rule::ChannelBounds {
+                channel: 0,
+                lower: 50.0,
+                upper: f64::INFINITY,
+            },
+        );
+        let below = constraint.check(&[10.0, 0.0]);
+        assert!(!below.satisfied);
+        assert_eq!(below.upper, None);
+        let above = constraint.check(&[80.0, 0.0]);
+        assert!(above.satisfied);
+        assert!(!above.binding);
+    }
+
+    #[test]
+    fn zero_plan_satisfies_share_floor() {
+        let check = share("digital floor", vec![0], Some(0.3), None).check(&[0.0, 0.0]);
+        assert!(check.satisfied);
     }
 
     #[test]

@@ -99,8 +99,18 @@ impl HillCurve {
         if level <= 0.0 {
             return 0.0;
         }
+        self.coefficient * self.saturation(level)
+    }
+
+    /// Hill saturation `1 / (1 + (inflexion / level)^alpha)` in [0, 1]; an overflowing ratio
+    /// gives 0, never NaN.
+    fn saturation(&self, level: f64) -> f64 {
         let ratio = (self.inflexion / level).powf(self.alpha);
-        self.coefficient / (1.0 + ratio)
+        if ratio.is_finite() {
+            1.0 / (1.0 + ratio)
+        } else {
+            0.0
+        }
     }
 
     /// Derivative of the response with respect to spend.
@@ -109,8 +119,9 @@ impl HillCurve {
     /// unbounded, so the level is floored at a billionth of the inflexion point.
     pub fn marginal(&self, spend: f64) -> f64 {
         let level = self.adstocked(spend.max(0.0)).max(self.inflexion * 1e-9);
-        let ratio = (self.inflexion / level).powf(self.alpha);
-        let slope = self.alpha / level * ratio / ((1.0 + ratio) * (1.0 + ratio));
+        let saturation = self.saturation(level);
+        // d/da of s(a) = 1 / (1 + (K / a)^alpha) is alpha / a * s * (1 - s).
+        let slope = self.alpha / level * saturation * (1.0 - saturation);
         self.coefficient * slope / (1.0 - self.theta)
     }
 }
@@ -402,6 +413,18 @@ mod tests {
                     "{hill:?} at {spend}: {numeric} vs {analytic}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn steep_curve_stays_finite() {
+        let hill = HillCurve {
+            alpha: 400.0,
+            ..curve(1.0, 0.0, 0.0)
+        };
+        for spend in [0.0, 1e-6, 10.0, 50.0, 1e6] {
+            assert!(hill.response(spend).is_finite(), "response at {spend}");
+            assert!(hill.marginal(spend).is_finite(), "marginal at {spend}");
         }
     }
 

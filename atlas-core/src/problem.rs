@@ -42,6 +42,35 @@ impl Default for SolverSettings {
     }
 }
 
+impl SolverSettings {
+    /// Checks every setting against its accepted range, naming the `[solver]` key.
+    ///
+    /// The upper limits keep a typo from exhausting memory: a population of 100,000 over a
+    /// million generations is already far beyond any planning run.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`CoreError::Invalid`] naming the key, its value and the accepted range.
+    pub fn validate(&self) -> Result<(), CoreError> {
+        let ranges = [
+            ("population", self.population, 4, 100_000),
+            ("generations", self.generations, 1, 1_000_000),
+            ("sweep_steps", self.sweep_steps, 1, 10_000),
+            ("starts", self.starts, 1, 10_000),
+            ("max_iterations", self.max_iterations, 1, 1_000_000),
+        ];
+        for (key, value, least, most) in ranges {
+            if !(least..=most).contains(&value) {
+                return Err(CoreError::invalid(
+                    format!("solver.{key}"),
+                    format!("{value} is out of range: use {least} to {most}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// A validated decision problem.
 #[derive(Debug, Clone)]
 pub struct Problem {
@@ -106,8 +135,9 @@ impl Problem {
             .project(x)
             .map_err(|failure| CoreError::Infeasible {
                 message: format!(
-                "`{}` stays violated by {} after repair: the group shares cannot hold together \
-                 with the budget and channel bounds; relax `{}` or the bounds of its channels",
+                "`{}` is still violated by {} after repair, so the group shares cannot all hold \
+                 together with the budget and channel bounds: relax `{}`, the other share rules \
+                 or the bounds of the group's channels",
                 failure.constraint,
                 money(failure.violation),
                 failure.constraint

@@ -117,6 +117,14 @@ pub fn import(json_text: &str, options: &ImportOptions) -> Result<RobynImport, C
         channels.push(import_channel(&root, &data, name, version, (start, end))?);
     }
     let scenario = build_scenario(&root, &channels, &dep_var, &version_text, options)?;
+    // Catch what only the whole scenario shows, such as a budget below the channel floors,
+    // before anything is written.
+    scenario.build().map_err(|error| {
+        CoreError::invalid(
+            "imported scenario",
+            format!("{error}: check the export and the --budget, --lower and --upper options"),
+        )
+    })?;
     Ok(RobynImport {
         scenario,
         channels,
@@ -215,13 +223,19 @@ impl<'a> Data<'a> {
                     })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let start = first_number(root, &["InputCollect", "rollingWindowStartWhich"])? as usize;
-        let end = first_number(root, &["InputCollect", "rollingWindowEndWhich"])? as usize;
-        if start < 1 || end < start || end > rows.len() {
+        let start = first_number(root, &["InputCollect", "rollingWindowStartWhich"])?;
+        let end = first_number(root, &["InputCollect", "rollingWindowEndWhich"])?;
+        let rows_count = rows.len() as f64;
+        if start < 1.0
+            || end < start
+            || end > rows_count
+            || start.fract() != 0.0
+            || end.fract() != 0.0
+        {
             return Err(CoreError::invalid(
                 "InputCollect.rollingWindowStartWhich",
                 format!(
-                    "window rows {start}..{end} do not fit {} data rows",
+                    "window rows {start}..{end} do not fit {} data rows: export the model again",
                     rows.len()
                 ),
             ));
@@ -229,7 +243,7 @@ impl<'a> Data<'a> {
         Ok(Self {
             rows,
             dates,
-            window: (start - 1, end - 1),
+            window: (start as usize - 1, end as usize - 1),
         })
     }
 
@@ -272,11 +286,11 @@ impl<'a> Data<'a> {
             .map(|(i, row)| {
                 row.get(name)
                     .and_then(Value::as_f64)
-                    .filter(|v| v.is_finite())
+                    .filter(|v| v.is_finite() && *v >= 0.0)
                     .ok_or_else(|| {
                         CoreError::invalid(
                             format!("Extras.raw_data[{i}].{name}"),
-                            "missing or not a finite number",
+                            "missing, negative or not a finite number: spend must be at least 0",
                         )
                     })
             })
@@ -311,6 +325,29 @@ fn import_channel(
     let theta = hyper("thetas")?;
     let alpha = hyper("alphas")?;
     let gamma = hyper("gammas")?;
+    let ranges = [
+        (
+            "thetas",
+            theta,
+            (0.0..1.0).contains(&theta),
+            "a decay rate in [0, 1)",
+        ),
+        ("alphas", alpha, alpha > 0.0, "a shape above 0"),
+        (
+            "gammas",
+            gamma,
+            gamma > 0.0 && gamma <= 1.0,
+            "a value in (0, 1]",
+        ),
+    ];
+    for (suffix, value, ok, expected) in ranges {
+        if !ok {
+            return Err(CoreError::invalid(
+                format!("ExportedModel.hyper_values.{name}_{suffix}"),
+                format!("{value} is out of range: Robyn writes {expected}"),
+            ));
+        }
+    }
     let coefficient = coefficient_of(root, name)?;
     let spend = data.column(name)?;
     let adstocked = geometric_adstock(&spend, theta);

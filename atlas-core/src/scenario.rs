@@ -121,7 +121,7 @@ pub enum ConstraintSpec {
     },
     /// Bounds on one channel beyond those of its `[[channels]]` table.
     ChannelBounds {
-        /// Name; `<channel> bounds` when absent.
+        /// Name; `<channel> limits` when absent.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         name: Option<String>,
         /// Channel name.
@@ -277,12 +277,16 @@ impl ScenarioFile {
     }
 
     fn total_budget(&self) -> Option<f64> {
-        self.constraints.iter().find_map(|c| match c {
-            ConstraintSpec::TotalBudget {
-                equals, at_most, ..
-            } => equals.or(*at_most),
-            _ => None,
-        })
+        self.constraints
+            .iter()
+            .find_map(|c| match c {
+                ConstraintSpec::TotalBudget {
+                    equals, at_most, ..
+                } => equals.or(*at_most),
+                _ => None,
+            })
+            // An invalid amount is reported with its own field when the constraint is built.
+            .filter(|amount| amount.is_finite() && *amount >= 0.0)
     }
 
     fn build_space(&self, budget: Option<f64>) -> Result<DecisionSpace, CoreError> {
@@ -451,21 +455,7 @@ impl ScenarioFile {
             starts: spec.starts.unwrap_or(defaults.starts),
             max_iterations: spec.max_iterations.unwrap_or(defaults.max_iterations),
         };
-        let positive = [
-            ("population", settings.population, 4),
-            ("generations", settings.generations, 1),
-            ("sweep_steps", settings.sweep_steps, 1),
-            ("starts", settings.starts, 1),
-            ("max_iterations", settings.max_iterations, 1),
-        ];
-        for (field, value, least) in positive {
-            if value < least {
-                return Err(CoreError::invalid(
-                    format!("solver.{field}"),
-                    format!("{value} is too small: use at least {least}"),
-                ));
-            }
-        }
+        settings.validate()?;
         Ok(settings)
     }
 }
@@ -547,7 +537,10 @@ fn build_constraint(
         } => {
             let position = channel_of(channel)?;
             let lower = amount("lower", lower.unwrap_or(0.0))?;
-            let upper = amount("upper", upper.unwrap_or(f64::MAX))?;
+            let upper = match upper {
+                Some(value) => amount("upper", *value)?,
+                None => f64::INFINITY,
+            };
             let name = name.clone().unwrap_or_else(|| format!("{channel} limits"));
             (
                 name,

@@ -49,7 +49,8 @@ impl Scalarization for LinearScalarization {
 /// Options of one solve.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SolveOptions {
-    /// Number of starts, including the current plan and the warm starts.
+    /// Number of starts. The current plan, the warm starts and the midpoint of the bounds always
+    /// run, and random plans fill up to this number.
     pub starts: usize,
     /// Most iterations of each start.
     pub max_iterations: usize,
@@ -237,8 +238,13 @@ fn ascend(
     while iterations < max_iterations {
         iterations += 1;
         let gradient = evaluator.gradient(&x, &objectives)?;
+        if let Some(bad) = gradient.iter().find(|g| !g.is_finite()) {
+            return Err(CoreError::Model(format!(
+                "the model's gradient is {bad} at plan {x:?}: check the curve parameters"
+            )));
+        }
         let largest = gradient.iter().fold(0.0f64, |m, g| m.max(g.abs()));
-        if largest == 0.0 || !largest.is_finite() {
+        if largest == 0.0 {
             status = SolveStatus::Converged;
             break;
         }

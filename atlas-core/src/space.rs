@@ -50,6 +50,12 @@ impl DecisionSpace {
         }
         for (index, channel) in channels.iter().enumerate() {
             validate_channel(channel)?;
+            if let Some(group) = repeated(&channel.groups) {
+                return Err(CoreError::InvalidChannel {
+                    channel: channel.name.clone(),
+                    message: format!("group `{group}` is listed twice: list each group once"),
+                });
+            }
             if channels[..index].iter().any(|c| c.name == channel.name) {
                 return Err(CoreError::InvalidChannel {
                     channel: channel.name.clone(),
@@ -116,6 +122,14 @@ impl DecisionSpace {
     pub fn upper_bounds(&self) -> Vec<f64> {
         self.channels.iter().map(|c| c.upper).collect()
     }
+}
+
+fn repeated(names: &[String]) -> Option<&String> {
+    names
+        .iter()
+        .enumerate()
+        .find(|(i, name)| names[..*i].contains(name))
+        .map(|(_, name)| name)
 }
 
 fn validate_channel(channel: &Channel) -> Result<(), CoreError> {
@@ -187,6 +201,15 @@ mod tests {
         ])
         .unwrap_err();
         assert!(error.to_string().contains("twice"));
+    }
+
+    #[test]
+    fn repeated_group_is_rejected() {
+        let error =
+            DecisionSpace::new(vec![channel("tv", 0.0, 1.0, &["brand", "brand"])]).unwrap_err();
+        let message = error.to_string();
+        assert!(message.contains("channel `tv`"), "{message}");
+        assert!(message.contains("`brand` is listed twice"), "{message}");
     }
 
     #[test]

@@ -239,3 +239,36 @@ fn upper_below_lower_multiplier_is_rejected() {
     assert!(error.contains("--upper"), "{error}");
     assert!(error.contains("0.2"), "{error}");
 }
+
+#[test]
+fn theta_out_of_range_is_rejected() {
+    let mut root: serde_json::Value = serde_json::from_str(&export_text()).unwrap();
+    root["ExportedModel"]["hyper_values"]["tv_S_thetas"] = serde_json::json!([1.5]);
+    let error = import(&root.to_string(), &options())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("ExportedModel.hyper_values.tv_S_thetas"),
+        "{error}"
+    );
+    assert!(error.contains("1.5"), "{error}");
+}
+
+#[test]
+fn negative_spend_names_the_row() {
+    let mut root: serde_json::Value = serde_json::from_str(&export_text()).unwrap();
+    root["Extras"]["raw_data"][20]["tv_S"] = serde_json::json!(-5.0);
+    let error = import(&root.to_string(), &options())
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("Extras.raw_data[20].tv_S"), "{error}");
+}
+
+#[test]
+fn budget_below_floors_is_rejected_before_writing() {
+    let mut small = options();
+    small.budget = Some(1.0);
+    let error = import(&export_text(), &small).unwrap_err().to_string();
+    assert!(error.contains("--budget"), "{error}");
+    assert!(error.contains("raise the budget"), "{error}");
+}

@@ -14,12 +14,17 @@ use anyhow::{Context, Result};
 pub struct StagedDir {
     staging: PathBuf,
     destination: PathBuf,
+    owned: Vec<String>,
     committed: bool,
 }
 
 impl StagedDir {
     /// Creates the staging folder for `destination`.
-    pub fn new(destination: &Path) -> Result<Self> {
+    ///
+    /// `owned` names every file the command can write. Committing removes those of them that
+    /// an earlier run left in the destination and this run did not write, so a folder never
+    /// mixes two runs. Other files in the destination are left alone.
+    pub fn new(destination: &Path, owned: &[&str]) -> Result<Self> {
         if destination.exists() && !destination.is_dir() {
             anyhow::bail!(
                 "output folder {} exists and is not a folder: choose another --out",
@@ -45,6 +50,7 @@ impl StagedDir {
         Ok(Self {
             staging,
             destination: destination.to_path_buf(),
+            owned: owned.iter().map(|name| name.to_string()).collect(),
             committed: false,
         })
     }
@@ -66,6 +72,13 @@ impl StagedDir {
             .with_context(|| format!("cannot create folder {}", self.destination.display()))?;
         let mut entries: Vec<_> = fs::read_dir(&self.staging)?.collect::<Result<_, _>>()?;
         entries.sort_by_key(|e| e.file_name());
+        for name in &self.owned {
+            let stale = self.destination.join(name);
+            if !self.staging.join(name).exists() && stale.is_file() {
+                fs::remove_file(&stale)
+                    .with_context(|| format!("cannot remove stale result {}", stale.display()))?;
+            }
+        }
         for entry in entries {
             let target = self.destination.join(entry.file_name());
             fs::rename(entry.path(), &target)

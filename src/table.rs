@@ -78,9 +78,9 @@ pub fn number(value: f64, decimals: usize) -> String {
     }
 }
 
-/// Formats a share in [0, 1] as a percentage with one decimal.
+/// Formats a share in [0, 1] as a percentage with two decimals.
 pub fn percent(share: f64) -> String {
-    format!("{:.1}%", share * 100.0)
+    format!("{:.2}%", share * 100.0)
 }
 
 /// Picks decimals so that KPI values of any magnitude read well.

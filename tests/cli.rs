@@ -612,3 +612,130 @@ fn robyn_import_rejects_dates_outside_window() {
     assert!(stderr.contains("2019-06-03"), "{stderr}");
     assert!(!dir.path().join("s.toml").exists());
 }
+
+#[test]
+fn rerun_removes_stale_chart_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = example();
+    let scenario = example.to_str().unwrap();
+    succeed(&atlas(
+        &["sweep", scenario, "--steps", "2", "--out", "sweep"],
+        dir.path(),
+    ));
+    assert!(dir.path().join("sweep/allocations.png").exists());
+    std::fs::write(dir.path().join("sweep/notes.txt"), "mine").unwrap();
+    succeed(&atlas(
+        &[
+            "sweep", scenario, "--steps", "2", "--out", "sweep", "--format", "svg",
+        ],
+        dir.path(),
+    ));
+    assert!(
+        !dir.path().join("sweep/allocations.png").exists(),
+        "a stale PNG was left behind"
+    );
+    assert!(dir.path().join("sweep/allocations.svg").exists());
+    assert!(
+        dir.path().join("sweep/notes.txt").exists(),
+        "a file Atlas does not own was removed"
+    );
+}
+
+#[test]
+fn oversized_settings_are_input_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = example();
+    let scenario = example.to_str().unwrap();
+    let cases: [(&[&str], &str); 3] = [
+        (
+            &[
+                "pareto",
+                scenario,
+                "--generations",
+                "1000000000000000000",
+                "--out",
+                "out",
+            ],
+            "solver.generations",
+        ),
+        (
+            &["pareto", scenario, "--population", "2", "--out", "out"],
+            "solver.population",
+        ),
+        (
+            &["sweep", scenario, "--steps", "100000", "--out", "out"],
+            "use fewer steps",
+        ),
+    ];
+    for (args, expected) in cases {
+        let output = atlas(args, dir.path());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(!dir.path().join("out").exists());
+    }
+}
+
+#[test]
+fn small_population_still_searches() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = example();
+    let args = [
+        "pareto",
+        example.to_str().unwrap(),
+        "--population",
+        "4",
+        "--generations",
+        "3",
+        "--out",
+        "front",
+    ];
+    succeed(&atlas(&args, dir.path()));
+    assert!(dir.path().join("front/front.json").exists());
+}
+
+#[test]
+fn nine_objectives_fail_before_searching() {
+    let dir = tempfile::tempdir().unwrap();
+    let extra: String = (1..=7)
+        .map(|i| format!("\n[[objectives]]\nname = \"revenue {i}\"\nkpi = \"revenue\"\nsense = \"maximize\"\n"))
+        .collect();
+    let path = write_scenario(dir.path(), "nine.toml", |text| format!("{text}{extra}"));
+    let output = atlas(
+        &["pareto", path.to_str().unwrap(), "--out", "out"],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("10 objectives"), "{stderr}");
+    assert!(stderr.contains("at most 8"), "{stderr}");
+}
+
+#[test]
+fn lower_only_channel_limit_is_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_scenario(dir.path(), "limit.toml", |text| {
+        format!("{text}\n[[constraints]]\ntype = \"channel_bounds\"\nchannel = \"radio\"\nlower = 90000.0\n")
+    });
+    let output = json(&atlas(
+        &[
+            "evaluate",
+            path.to_str().unwrap(),
+            "--output-format",
+            "json",
+        ],
+        dir.path(),
+    ));
+    assert_eq!(output["feasible"], Value::Bool(false));
+    let limit = output["constraints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "radio limits")
+        .unwrap();
+    assert_eq!(limit["satisfied"], Value::Bool(false));
+    assert_eq!(limit["upper"], Value::Null);
+    let table = succeed(&atlas(&["optimize", path.to_str().unwrap()], dir.path()));
+    assert!(table.contains("radio limits"), "{table}");
+}

@@ -1,7 +1,7 @@
 //! The budget problem in the form the Pareto search takes: every objective minimized, every
 //! candidate repaired onto the linear constraints, and any remaining violation reported.
 
-use atlas_core::constraint::check_all;
+use atlas_core::constraint::FEASIBILITY_TOLERANCE;
 use atlas_core::objective::Sense;
 use atlas_core::problem::Problem as DecisionProblem;
 use ndarray::{Array1, ArrayView2};
@@ -20,12 +20,15 @@ impl<'a> BudgetProblem<'a> {
         Self { problem }
     }
 
-    /// Total relative violation of every constraint at `x`: 0 when all hold.
+    /// Total relative violation of every constraint at `x`: exactly 0 when all hold within
+    /// [`FEASIBILITY_TOLERANCE`].
     pub fn violation(&self, x: &[f64]) -> f64 {
-        check_all(&self.problem.constraints, x)
+        self.problem
+            .constraints
             .iter()
-            .filter(|check| !check.satisfied)
-            .map(|check| -check.slack / check.upper.or(check.lower).unwrap_or(1.0).abs().max(1.0))
+            .map(|constraint| constraint.relative_slack(x))
+            .filter(|slack| *slack < -FEASIBILITY_TOLERANCE)
+            .map(|slack| -slack)
             .sum()
     }
 }
@@ -66,7 +69,10 @@ impl Problem for BudgetProblem<'_> {
         }
         let violation: Array1<f64> = x
             .outer_iter()
-            .map(|row| self.violation(&row.to_vec()))
+            .map(|row| match row.as_slice() {
+                Some(slice) => self.violation(slice),
+                None => self.violation(&row.to_vec()),
+            })
             .collect();
         Ok(Evaluation {
             objectives,

@@ -4,7 +4,8 @@
 //! The ideal and nadir come from a payoff table: each objective is optimized alone (with a
 //! tiny weight on the others, so the anchor is not dominated), and the nadir of an objective
 //! is its worst value over those anchors. A normalized value is 1 at the ideal and 0 at the
-//! nadir, whatever the objective's sense and units.
+//! nadir, whatever the objective's sense and units. Values worse than the nadir, such as the
+//! current plan's, normalize below 0.
 
 use atlas_core::error::CoreError;
 use atlas_core::problem::Problem as DecisionProblem;
@@ -22,29 +23,33 @@ pub struct Normalization {
     pub ideal: Vec<f64>,
     /// Worst value of each objective over the single-objective optima.
     pub nadir: Vec<f64>,
+    /// Divisor of each objective's normalization: `ideal - nadir`, or, when every anchor
+    /// gives the same value (one objective, objectives that do not conflict, or a constant
+    /// such as total spend under an exact budget), the ideal's magnitude (at least 1) with
+    /// the objective's sign, so the objective still pulls towards its ideal.
+    pub range: Vec<f64>,
     /// Spend of each single-objective optimum, in objective order.
     pub anchors: Vec<Vec<f64>>,
 }
 
 impl Normalization {
-    /// Normalized values: 1 at the ideal, 0 at the nadir. A constant objective counts as 1.
+    /// Normalizes objective values: 1 at the ideal, 0 at the nadir.
     pub fn normalize(&self, values: &[f64]) -> Vec<f64> {
         values
             .iter()
             .enumerate()
-            .map(|(j, v)| match self.range(j) {
-                Some(range) => (v - self.nadir[j]) / range,
-                None => 1.0,
-            })
+            .map(|(j, v)| 1.0 + (v - self.ideal[j]) / self.range[j])
             .collect()
     }
+}
 
-    /// `ideal - nadir` of objective `j`, or `None` when the objective is constant over the
-    /// feasible set, as total spend is under an exact budget.
-    pub fn range(&self, j: usize) -> Option<f64> {
-        let range = self.ideal[j] - self.nadir[j];
-        let scale = self.ideal[j].abs().max(self.nadir[j].abs()).max(1.0);
-        (range.abs() > 1e-9 * scale).then_some(range)
+fn effective_range(ideal: f64, nadir: f64, sign: f64) -> f64 {
+    let range = ideal - nadir;
+    let scale = ideal.abs().max(nadir.abs()).max(1.0);
+    if range.abs() > 1e-9 * scale {
+        range
+    } else {
+        sign * scale
     }
 }
 
@@ -171,11 +176,8 @@ impl<'a> MultiObjectiveOptimizer<'a> {
     fn scalarization(&self, weights: &[f64]) -> LinearScalarization {
         let coefficients = weights
             .iter()
-            .enumerate()
-            .map(|(j, w)| match self.normalization.range(j) {
-                Some(range) => w / range,
-                None => 0.0,
-            })
+            .zip(&self.normalization.range)
+            .map(|(w, range)| w / range)
             .collect();
         LinearScalarization { coefficients }
     }
@@ -251,6 +253,7 @@ fn payoff_table(problem: &DecisionProblem) -> Result<Normalization, CoreError> {
     }
     let mut ideal = Vec::with_capacity(count);
     let mut nadir = Vec::with_capacity(count);
+    let mut range = Vec::with_capacity(count);
     for (j, objective) in problem.objectives.iter().enumerate() {
         let sign = objective.sense.sign();
         let column = table.iter().map(|row| row[j] * sign);
@@ -258,10 +261,12 @@ fn payoff_table(problem: &DecisionProblem) -> Result<Normalization, CoreError> {
         let worst = column.fold(f64::INFINITY, f64::min);
         ideal.push(best * sign);
         nadir.push(worst * sign);
+        range.push(effective_range(best * sign, worst * sign, sign));
     }
     Ok(Normalization {
         ideal,
         nadir,
+        range,
         anchors,
     })
 }

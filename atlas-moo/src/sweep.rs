@@ -11,15 +11,55 @@ use crate::scalarize::{MultiObjectiveOptimizer, WeightedSolution};
 /// Allocation shift, as a share of the budget moved, above which neighbours count as abrupt.
 pub const ABRUPT_SHIFT: f64 = 0.15;
 
+/// Most weight vectors a sweep solves: neighbour search is quadratic in their number.
+pub const MAX_LATTICE_POINTS: usize = 10_000;
+
+/// Counts the points of the simplex lattice, `C(steps + objectives - 1, objectives - 1)`, or
+/// returns `None` when the count overflows.
+pub fn lattice_size(objectives: usize, steps: usize) -> Option<usize> {
+    let mut count: u128 = 1;
+    for k in 1..objectives {
+        count = count.checked_mul((steps + k) as u128)? / k as u128;
+        if count > usize::MAX as u128 {
+            return None;
+        }
+    }
+    usize::try_from(count).ok()
+}
+
 /// Lists every weight vector whose entries are multiples of `1 / steps` and sum to 1 (the
 /// Das-Dennis simplex lattice), in lexicographic order from the last objective's corner.
-pub fn simplex_lattice(objectives: usize, steps: usize) -> Vec<Vec<f64>> {
-    let mut out = Vec::new();
-    let mut current = Vec::with_capacity(objectives);
-    if objectives > 0 {
-        fill_lattice(objectives, steps, steps, &mut current, &mut out);
+///
+/// # Errors
+///
+/// Returns [`CoreError::Invalid`] for 0 steps or 0 objectives, or when the lattice would have
+/// more than [`MAX_LATTICE_POINTS`] points.
+pub fn simplex_lattice(objectives: usize, steps: usize) -> Result<Vec<Vec<f64>>, CoreError> {
+    if steps == 0 || objectives == 0 {
+        return Err(CoreError::invalid(
+            "steps",
+            format!("{steps} steps over {objectives} objectives is empty: use at least 1 of each"),
+        ));
     }
-    out
+    let size = lattice_size(objectives, steps).unwrap_or(usize::MAX);
+    if size > MAX_LATTICE_POINTS {
+        return Err(CoreError::invalid(
+            "steps",
+            format!(
+                "{steps} steps over {objectives} objectives give {} weight vectors, more than \
+                 the {MAX_LATTICE_POINTS} a sweep solves: use fewer steps",
+                if size == usize::MAX {
+                    "too many".to_string()
+                } else {
+                    size.to_string()
+                }
+            ),
+        ));
+    }
+    let mut out = Vec::with_capacity(size);
+    let mut current = Vec::with_capacity(objectives);
+    fill_lattice(objectives, steps, steps, &mut current, &mut out);
+    Ok(out)
 }
 
 fn fill_lattice(
@@ -156,12 +196,12 @@ fn shares(spend: &[f64]) -> Vec<f64> {
 }
 
 fn abrupt_changes(points: &[WeightedSolution], neighbours: &[Vec<usize>]) -> Vec<AbruptChange> {
+    let all: Vec<Vec<f64>> = points.iter().map(|p| shares(&p.spend)).collect();
     let mut out = Vec::new();
     for (i, list) in neighbours.iter().enumerate() {
         for &j in list.iter().filter(|&&j| j > i) {
-            let a = shares(&points[i].spend);
-            let b = shares(&points[j].spend);
-            let shift = 0.5 * a.iter().zip(&b).map(|(x, y)| (x - y).abs()).sum::<f64>();
+            let (a, b) = (&all[i], &all[j]);
+            let shift = 0.5 * a.iter().zip(b).map(|(x, y)| (x - y).abs()).sum::<f64>();
             if shift > ABRUPT_SHIFT {
                 out.push(AbruptChange {
                     from: i,
@@ -181,21 +221,31 @@ mod tests {
     #[test]
     fn lattice_counts_match_binomial() {
         // C(steps + objectives - 1, objectives - 1) points.
-        assert_eq!(simplex_lattice(2, 10).len(), 11);
-        assert_eq!(simplex_lattice(3, 10).len(), 66);
-        assert_eq!(simplex_lattice(4, 3).len(), 20);
+        assert_eq!(simplex_lattice(2, 10).unwrap().len(), 11);
+        assert_eq!(simplex_lattice(3, 10).unwrap().len(), 66);
+        assert_eq!(simplex_lattice(4, 3).unwrap().len(), 20);
+        assert_eq!(lattice_size(3, 10), Some(66));
+        assert_eq!(lattice_size(4, 3), Some(20));
+    }
+
+    #[test]
+    fn oversized_lattice_is_rejected() {
+        let message = simplex_lattice(3, 100_000).unwrap_err().to_string();
+        assert!(message.contains("100000 steps"), "{message}");
+        assert!(message.contains("use fewer steps"), "{message}");
+        assert!(simplex_lattice(3, 0).is_err());
     }
 
     #[test]
     fn lattice_points_sum_to_one() {
-        for point in simplex_lattice(3, 7) {
+        for point in simplex_lattice(3, 7).unwrap() {
             assert!((point.iter().sum::<f64>() - 1.0).abs() < 1e-12, "{point:?}");
         }
     }
 
     #[test]
     fn neighbours_differ_by_one_step() {
-        let lattice = simplex_lattice(2, 4);
+        let lattice = simplex_lattice(2, 4).unwrap();
         let neighbours = lattice_neighbours(&lattice);
         assert_eq!(neighbours[0], vec![1]);
         assert_eq!(neighbours[2], vec![1, 3]);

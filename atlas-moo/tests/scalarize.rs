@@ -75,7 +75,7 @@ fn wrong_weight_count_is_rejected() {
 fn sweep_allocations_satisfy_every_constraint() {
     let problem = example();
     let optimizer = MultiObjectiveOptimizer::new(&problem).unwrap();
-    let weights = simplex_lattice(3, 4);
+    let weights = simplex_lattice(3, 4).unwrap();
     let result = sweep(&optimizer, &weights, &|| {}).unwrap();
     assert_eq!(result.points.len(), 15);
     for point in &result.points {
@@ -91,7 +91,7 @@ fn sweep_optimum_is_best_among_sweep_plans() {
     // sweep found, at that weight vector.
     let problem = example();
     let optimizer = MultiObjectiveOptimizer::new(&problem).unwrap();
-    let weights = simplex_lattice(3, 3);
+    let weights = simplex_lattice(3, 3).unwrap();
     let result = sweep(&optimizer, &weights, &|| {}).unwrap();
     for point in &result.points {
         for other in &result.points {
@@ -104,4 +104,72 @@ fn sweep_optimum_is_best_among_sweep_plans() {
             );
         }
     }
+}
+
+const TWO_CHANNELS: &str = r#"
+name = "two concave channels"
+[model]
+type = "response_curves"
+kpis = ["revenue", "reach"]
+curves = [
+  { channel = "a", kpi = "revenue", coefficient = 1000.0, alpha = 1.0, inflexion = 50.0 },
+  { channel = "b", kpi = "revenue", coefficient = 1000.0, alpha = 1.0, inflexion = 50.0 },
+  { channel = "a", kpi = "reach", coefficient = 10.0, alpha = 1.0, inflexion = 50.0 },
+  { channel = "b", kpi = "reach", coefficient = 10.0, alpha = 1.0, inflexion = 50.0 },
+]
+[[channels]]
+name = "a"
+current = 90.0
+[[channels]]
+name = "b"
+current = 10.0
+[[constraints]]
+type = "total_budget"
+equals = 100.0
+[[objectives]]
+kpi = "revenue"
+sense = "maximize"
+"#;
+
+#[test]
+fn single_objective_moves_off_current_plan() {
+    let problem = ScenarioFile::parse(TWO_CHANNELS, "one")
+        .unwrap()
+        .build()
+        .unwrap();
+    let solution = MultiObjectiveOptimizer::new(&problem)
+        .unwrap()
+        .optimize()
+        .unwrap();
+    assert!(
+        (solution.spend[0] - 50.0).abs() < 1e-3,
+        "{:?}",
+        solution.spend
+    );
+    assert!((solution.normalized[0] - 1.0).abs() < 1e-9);
+}
+
+#[test]
+fn aligned_objectives_reach_shared_optimum() {
+    let text = format!("{TWO_CHANNELS}\n[[objectives]]\nkpi = \"reach\"\nsense = \"maximize\"\n");
+    let problem = ScenarioFile::parse(&text, "two").unwrap().build().unwrap();
+    let optimizer = MultiObjectiveOptimizer::new(&problem).unwrap();
+    for weights in [[1.0, 0.0], [0.5, 0.5], [0.0, 1.0]] {
+        let solution = optimizer
+            .clone()
+            .with_weights(&weights)
+            .unwrap()
+            .optimize()
+            .unwrap();
+        assert!(
+            (solution.spend[0] - 50.0).abs() < 1e-3,
+            "{weights:?}: {:?}",
+            solution.spend
+        );
+    }
+    let current = optimizer.normalization().normalize(&[
+        problem.evaluate_plan(&problem.current).unwrap().objectives[0],
+        problem.evaluate_plan(&problem.current).unwrap().objectives[1],
+    ]);
+    assert!(current.iter().all(|v| *v < 1.0), "{current:?}");
 }

@@ -11,11 +11,12 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::{Context, Result};
+use atlas_core::constraint::Unit;
 use atlas_core::scenario::ScenarioFile;
 use atlas_core::{ConstraintCheck, Problem};
 use serde::Serialize;
 
-use crate::table::{number, Table};
+use crate::table::{number, percent, Table};
 use crate::{Global, OutputFormat};
 
 /// Invalid command-line input that no library checks, such as a malformed plan file.
@@ -50,6 +51,17 @@ pub fn ensure_feasible(problem: &Problem, spend: &[f64], what: &str) -> Result<(
     }
 }
 
+/// Checks the single-objective optima behind the normalization, which results also report.
+pub fn ensure_anchors_feasible(
+    problem: &Problem,
+    optimizer: &atlas_moo::MultiObjectiveOptimizer<'_>,
+) -> Result<()> {
+    for anchor in &optimizer.normalization().anchors {
+        ensure_feasible(problem, anchor, "a single-objective optimum")?;
+    }
+    Ok(())
+}
+
 /// Prints `text` in table mode or `value` as JSON in JSON mode, on stdout.
 pub fn emit<T: Serialize>(global: Global, text: &str, value: &T) -> Result<()> {
     let mut stdout = std::io::stdout().lock();
@@ -68,15 +80,9 @@ pub fn emit<T: Serialize>(global: Global, text: &str, value: &T) -> Result<()> {
 pub fn constraint_table(checks: &[ConstraintCheck]) -> String {
     let mut table = Table::new(["constraint", "value", "lower", "upper", "status"]);
     for check in checks {
-        let share = check.upper.unwrap_or(f64::MAX) <= 1.0
-            && check.lower.unwrap_or(0.0) <= 1.0
-            && check.value <= 1.0;
-        let format = |v: f64| {
-            if share {
-                format!("{:.4}", v)
-            } else {
-                number(v, 2)
-            }
+        let format = |v: f64| match check.unit {
+            Unit::Share => percent(v),
+            Unit::Money => number(v, 2),
         };
         let limit = |v: Option<f64>| v.map(format).unwrap_or_else(|| "-".into());
         let status = if !check.satisfied {

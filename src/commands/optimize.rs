@@ -67,6 +67,7 @@ pub fn run(args: &OptimizeArgs, global: Global) -> Result<()> {
     if let Some(text) = &args.weights {
         optimizer = optimizer.with_weights(&parse_weights(text)?)?;
     }
+    super::ensure_anchors_feasible(&problem, &optimizer)?;
     let solution = optimizer.optimize()?;
     let current = problem.evaluate_plan(&problem.current)?;
     let optimal = problem.evaluate_plan(&solution.spend)?;

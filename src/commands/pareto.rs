@@ -3,10 +3,11 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
+use atlas_core::SolverSettings;
 use atlas_core::{Problem, Sense};
 use atlas_moo::nsga2::{self, GenerationReport, Nsga2Config, Termination};
 use atlas_moo::{BudgetProblem, MultiObjectiveOptimizer};
-use atlas_report::{render_front, ChartSize, FrontChart, ImageFormat};
+use atlas_report::{render_front, ChartSize, FrontChart, ImageFormat, MAX_OBJECTIVES};
 use clap::Args;
 use serde::Serialize;
 
@@ -63,16 +64,28 @@ struct FrontOutput<'a> {
     history: &'a [GenerationReport],
 }
 
+/// Every file the search writes, so a rerun can remove stale ones.
+const OUTPUT_FILES: [&str; 4] = ["front.json", "front.csv", "pareto.svg", "pareto.png"];
+
 /// Runs the search.
 pub fn run(args: &ParetoArgs, global: Global) -> Result<()> {
     let problem = load(&args.scenario.scenario)?;
     let formats = args.charts.formats()?;
     let size = args.charts.size()?;
-    require_two_objectives(&problem)?;
+    require_chartable_objectives(&problem)?;
+    let mut settings = problem.solver.clone();
+    settings.population = args.population.unwrap_or(settings.population);
+    settings.generations = args.generations.unwrap_or(settings.generations);
+    settings.seed = args.seed.unwrap_or(settings.seed);
+    settings
+        .validate()
+        .map_err(|e| super::InputError(format!("{e} (or the matching flag)")))?;
 
     let optimizer = MultiObjectiveOptimizer::new(&problem)?;
+    super::ensure_anchors_feasible(&problem, &optimizer)?;
     let chosen = optimizer.optimize()?;
-    let config = search_config(args, &problem, &optimizer, &chosen.spend);
+    super::ensure_feasible(&problem, &chosen.spend, "the weighted optimum")?;
+    let config = search_config(&settings, &problem, &optimizer, &chosen.spend);
     let bar = progress_bar(global, config.generations as u64, "generations");
     let observer = |report: &GenerationReport| bar.set_position(report.generation as u64);
     let result =
@@ -111,22 +124,31 @@ pub fn run(args: &ParetoArgs, global: Global) -> Result<()> {
     super::emit(global, &render(&problem, &output, &folder), &output)
 }
 
-fn require_two_objectives(problem: &Problem) -> Result<()> {
-    if problem.objectives.len() >= 2 {
-        return Ok(());
+fn require_chartable_objectives(problem: &Problem) -> Result<()> {
+    let count = problem.objectives.len();
+    if count < 2 {
+        return Err(super::InputError(format!(
+            "scenario `{}` has one objective, but a Pareto front needs two or more: add one, \
+             such as {{ kpi = \"total_spend\", sense = \"minimize\" }}",
+            problem.name
+        ))
+        .into());
     }
-    Err(super::InputError(format!(
-        "scenario `{}` has one objective, but a Pareto front needs two or more: add one, such as \
-         {{ kpi = \"total_spend\", sense = \"minimize\" }}",
-        problem.name
-    ))
-    .into())
+    if count > MAX_OBJECTIVES {
+        return Err(super::InputError(format!(
+            "scenario `{}` has {count} objectives, but front charts show at most \
+             {MAX_OBJECTIVES}: keep the {MAX_OBJECTIVES} that matter most",
+            problem.name
+        ))
+        .into());
+    }
+    Ok(())
 }
 
-/// NSGA-II settings from the flags and the scenario, seeded with the current plan, the
-/// single-objective optima and the weighted optimum.
+/// NSGA-II settings, seeded with the current plan, the single-objective optima and the
+/// weighted optimum, as many of them as the population holds.
 fn search_config(
-    args: &ParetoArgs,
+    settings: &SolverSettings,
     problem: &Problem,
     optimizer: &MultiObjectiveOptimizer<'_>,
     chosen: &[f64],
@@ -134,10 +156,11 @@ fn search_config(
     let mut initial = vec![problem.current.clone()];
     initial.extend(optimizer.normalization().anchors.iter().cloned());
     initial.push(chosen.to_vec());
+    initial.truncate(settings.population);
     Nsga2Config {
-        population: args.population.unwrap_or(problem.solver.population),
-        generations: args.generations.unwrap_or(problem.solver.generations),
-        seed: args.seed.unwrap_or(problem.solver.seed),
+        population: settings.population,
+        generations: settings.generations,
+        seed: settings.seed,
         initial,
         ..Nsga2Config::default()
     }
@@ -151,7 +174,7 @@ fn write_outputs(
     formats: &[ImageFormat],
     size: ChartSize,
 ) -> Result<PathBuf> {
-    let stage = StagedDir::new(out)?;
+    let stage = StagedDir::new(out, &OUTPUT_FILES)?;
     stage.write("front.json", &json_bytes(output)?)?;
     stage.write("front.csv", csv_text(problem, &output.members)?.as_bytes())?;
     let chart = FrontChart {

@@ -47,17 +47,24 @@ struct SweepOutput<'a> {
     abrupt: &'a [AbruptChange],
 }
 
+/// Every file the sweep writes, so a rerun can remove stale ones.
+const OUTPUT_FILES: [&str; 4] = [
+    "sweep.json",
+    "sweep.csv",
+    "allocations.svg",
+    "allocations.png",
+];
+
 /// Runs the sweep.
 pub fn run(args: &SweepArgs, global: Global) -> Result<()> {
     let problem = load(&args.scenario.scenario)?;
     let steps = args.steps.unwrap_or(problem.solver.sweep_steps);
-    if steps == 0 {
-        return Err(super::InputError("--steps 0 is invalid: use at least 1".into()).into());
-    }
     let formats = args.charts.formats()?;
     let size = args.charts.size()?;
+    let lattice = simplex_lattice(problem.objectives.len(), steps)
+        .map_err(|e| super::InputError(format!("--steps: {e}")))?;
     let optimizer = MultiObjectiveOptimizer::new(&problem)?;
-    let lattice = simplex_lattice(problem.objectives.len(), steps);
+    super::ensure_anchors_feasible(&problem, &optimizer)?;
     let bar = progress_bar(global, lattice.len() as u64, "weight vectors");
     let result = sweep(&optimizer, &lattice, &|| bar.inc(1))?;
     bar.finish_and_clear();
@@ -91,7 +98,7 @@ fn write_outputs(
     formats: &[ImageFormat],
     size: ChartSize,
 ) -> Result<PathBuf> {
-    let stage = StagedDir::new(out)?;
+    let stage = StagedDir::new(out, &OUTPUT_FILES)?;
     stage.write("sweep.json", &json_bytes(output)?)?;
     stage.write("sweep.csv", csv_text(problem, output.points)?.as_bytes())?;
     let chart = allocation_chart(problem, output.points);

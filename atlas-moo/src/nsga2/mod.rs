@@ -155,7 +155,7 @@ pub fn run<P: Problem + ?Sized>(
     let initial = search.evaluate(search.initial_candidates(), 0)?;
     let mut parents = select_survivors(&initial, config.population);
     let mut evaluations = initial.candidates.len();
-    let mut history = Vec::with_capacity(config.generations);
+    let mut history = Vec::with_capacity(config.generations.min(10_000));
     for generation in 1..=config.generations {
         let offspring = search.evaluate(search.offspring(&parents, generation), generation)?;
         evaluations += offspring.candidates.len();

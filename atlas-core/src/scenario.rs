@@ -255,6 +255,7 @@ impl ScenarioFile {
     /// Returns [`CoreError::Invalid`] or [`CoreError::InvalidChannel`] naming the field, value
     /// and fix, and [`CoreError::Infeasible`] when the linear rules conflict.
     pub fn build(&self) -> Result<Problem, CoreError> {
+        self.check_budget_amounts()?;
         let budget = self.total_budget();
         let space = self.build_space(budget)?;
         let model = self.build_model(&space)?;
@@ -274,6 +275,26 @@ impl ScenarioFile {
             current,
             solver: self.build_solver()?,
         })
+    }
+
+    fn check_budget_amounts(&self) -> Result<(), CoreError> {
+        for (index, spec) in self.constraints.iter().enumerate() {
+            let ConstraintSpec::TotalBudget {
+                equals, at_most, ..
+            } = spec
+            else {
+                continue;
+            };
+            for (key, value) in [("equals", equals), ("at_most", at_most)] {
+                if let Some(value) = value.filter(|v| !v.is_finite() || *v < 0.0) {
+                    return Err(CoreError::invalid(
+                        format!("constraints[{index}].{key}"),
+                        format!("budget {value} is invalid: use an amount of at least 0"),
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
 
     fn total_budget(&self) -> Option<f64> {
@@ -743,6 +764,13 @@ weight = 1.0
         );
         let message = error(&text);
         assert!(message.contains("already set"), "{message}");
+    }
+
+    #[test]
+    fn negative_budget_names_the_budget() {
+        let message = error(&BASE.replace("equals = 100.0", "equals = -100.0"));
+        assert!(message.contains("constraints[0].equals"), "{message}");
+        assert!(message.contains("-100"), "{message}");
     }
 
     #[test]

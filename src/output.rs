@@ -26,10 +26,11 @@ impl StagedDir {
     /// mixes two runs. Other files in the destination are left alone.
     pub fn new(destination: &Path, owned: &[&str]) -> Result<Self> {
         if destination.exists() && !destination.is_dir() {
-            anyhow::bail!(
-                "output folder {} exists and is not a folder: choose another --out",
+            return Err(crate::commands::InputError(format!(
+                "--out {} is an existing file, not a folder: choose another --out",
                 destination.display()
-            );
+            ))
+            .into());
         }
         let parent = match destination.parent() {
             Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
@@ -46,7 +47,7 @@ impl StagedDir {
             fs::remove_dir_all(&staging).ok();
         }
         fs::create_dir(&staging)
-            .with_context(|| format!("cannot create staging folder {}", staging.display()))?;
+            .with_context(|| format!("cannot write results beside {}", destination.display()))?;
         Ok(Self {
             staging,
             destination: destination.to_path_buf(),

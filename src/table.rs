@@ -83,6 +83,20 @@ pub fn percent(share: f64) -> String {
     format!("{:.2}%", share * 100.0)
 }
 
+/// Formats a marginal return with four significant digits, whatever its magnitude.
+pub fn marginal(value: f64) -> String {
+    if value == 0.0 || !value.is_finite() {
+        return format!("{value}");
+    }
+    let magnitude = value.abs().log10().floor() as i32;
+    if (-4..6).contains(&magnitude) {
+        let decimals = (3 - magnitude).max(0) as usize;
+        format!("{value:.decimals$}")
+    } else {
+        format!("{value:.3e}")
+    }
+}
+
 /// Picks decimals so that KPI values of any magnitude read well.
 pub fn kpi(value: f64) -> String {
     let decimals = if value.abs() >= 1000.0 {
@@ -105,6 +119,15 @@ mod tests {
         assert_eq!(number(-1234.0, 0), "-1,234");
         assert_eq!(number(999.0, 0), "999");
         assert_eq!(number(-0.0001, 2), "0.00");
+    }
+
+    #[test]
+    fn marginal_keeps_four_digits() {
+        assert_eq!(marginal(13.648207), "13.65");
+        assert_eq!(marginal(0.000005123), "5.123e-6");
+        assert_eq!(marginal(0.0004), "0.0004000");
+        assert_eq!(marginal(0.6910017), "0.6910");
+        assert_eq!(marginal(1.5e-9), "1.500e-9");
     }
 
     #[test]

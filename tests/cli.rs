@@ -739,3 +739,98 @@ fn lower_only_channel_limit_is_checked() {
     let table = succeed(&atlas(&["optimize", path.to_str().unwrap()], dir.path()));
     assert!(table.contains("radio limits"), "{table}");
 }
+
+#[test]
+fn closed_pipe_is_not_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = example();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_atlas"))
+        .args([
+            "sweep",
+            example.to_str().unwrap(),
+            "--steps",
+            "10",
+            "--out",
+            "sweep",
+            "--output-format",
+            "json",
+        ])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("Broken pipe"), "{stderr}");
+}
+
+#[test]
+fn weight_errors_name_the_weight() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = example();
+    let scenario = example.to_str().unwrap();
+    let cases: [(&str, &str); 3] = [
+        ("-1,1,1", "weights[0]"),
+        ("1e308,1e308,1", "add up to inf"),
+        ("0.5,x,0.2", "`x` is not a number"),
+    ];
+    for (weights, expected) in cases {
+        let output = atlas(&["optimize", scenario, "--weights", weights], dir.path());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{weights}: {stderr}");
+        assert!(stderr.contains(expected), "{weights}: {stderr}");
+    }
+}
+
+#[test]
+fn plan_with_thousands_separator_gets_a_hint() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("plan.csv"),
+        "channel,spend\nsearch,\"250,000\"\n",
+    )
+    .unwrap();
+    let example = example();
+    let output = atlas(
+        &["evaluate", example.to_str().unwrap(), "--plan", "plan.csv"],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("without thousands separators"), "{stderr}");
+}
+
+#[test]
+fn out_naming_a_file_is_an_input_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("taken"), "x").unwrap();
+    let example = example();
+    let output = atlas(
+        &[
+            "sweep",
+            example.to_str().unwrap(),
+            "--steps",
+            "2",
+            "--out",
+            "taken",
+        ],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--out taken is an existing file"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn missing_file_error_is_not_repeated() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = atlas(&["evaluate", "nowhere.toml"], dir.path());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.matches("No such file").count(), 1, "{stderr}");
+}

@@ -632,6 +632,43 @@ fn disjoint_groups(constraints: &[Constraint]) -> bool {
     true
 }
 
+/// Builds the error for linear rules that repair could not satisfy together: the group share
+/// rules, which the checks before solving only test one at a time, against the budget and
+/// bounds.
+pub fn share_conflict(
+    constraints: &[Constraint],
+    failure: &crate::projection::RepairFailure,
+    currency: &str,
+) -> CoreError {
+    let mut names: Vec<String> = constraints
+        .iter()
+        .filter(|c| matches!(c.rule, Rule::GroupShare { .. }))
+        .map(|c| c.name.clone())
+        .collect();
+    let total = constraints
+        .iter()
+        .find(|c| matches!(c.rule, Rule::TotalExactly { .. } | Rule::TotalAtMost { .. }));
+    let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+    let budget = total
+        .map(|c| format!("`{}`", c.name))
+        .unwrap_or_else(|| "the budget".into());
+    let message = format!(
+        "the share rules {} cannot all hold together with {budget} and the channel bounds: the \
+         closest plan still misses `{}` by {} {currency}. Relax one of these rules or the bounds \
+         of their channels",
+        quoted.join(", "),
+        failure.constraint,
+        money(failure.violation)
+    );
+    if let Some(total) = total {
+        names.push(total.name.clone());
+    }
+    CoreError::Infeasible {
+        constraints: names,
+        message,
+    }
+}
+
 /// Formats an amount of money with thousands separators and at most two decimals.
 pub fn money(value: f64) -> String {
     let rounded = (value * 100.0).round() / 100.0;

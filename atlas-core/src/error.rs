@@ -35,12 +35,12 @@ pub enum CoreError {
     Model(String),
 
     /// A file could not be read or written.
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Io {
         /// The file.
         path: String,
-        /// The underlying failure.
-        source: std::io::Error,
+        /// The underlying failure, shown in the message rather than as a separate cause.
+        error: std::io::Error,
     },
 
     /// A scenario file could not be parsed.

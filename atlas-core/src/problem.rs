@@ -5,7 +5,7 @@ use std::sync::Arc;
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 use serde::Serialize;
 
-use crate::constraint::{check_all, money, Constraint, ConstraintCheck};
+use crate::constraint::{check_all, share_conflict, Constraint, ConstraintCheck};
 use crate::error::CoreError;
 use crate::model::ResponseModel;
 use crate::objective::{Measure, Objective};
@@ -133,17 +133,7 @@ impl Problem {
     pub fn repair(&self, x: &mut [f64]) -> Result<(), CoreError> {
         self.linear
             .project(x)
-            .map_err(|failure| CoreError::Infeasible {
-                message: format!(
-                "`{}` is still violated by {} after repair, so the group shares cannot all hold \
-                 together with the budget and channel bounds: relax `{}`, the other share rules \
-                 or the bounds of the group's channels",
-                failure.constraint,
-                money(failure.violation),
-                failure.constraint
-            ),
-                constraints: vec![failure.constraint],
-            })
+            .map_err(|failure| share_conflict(&self.constraints, &failure, &self.currency))
     }
 
     /// Evaluates every constraint at `x`.

@@ -252,7 +252,7 @@ impl<'a> Data<'a> {
             if !is_iso_date(date) {
                 return Err(CoreError::invalid(
                     flag,
-                    format!("`{date}` is not a date: write it as YYYY-MM-DD"),
+                    format!("`{date}` is not a calendar date: write it as YYYY-MM-DD"),
                 ));
             }
         }
@@ -298,15 +298,30 @@ impl<'a> Data<'a> {
     }
 }
 
+/// Returns whether `text` is a calendar date written as `YYYY-MM-DD`.
 fn is_iso_date(text: &str) -> bool {
     let bytes = text.as_bytes();
-    bytes.len() == 10
+    let shaped = bytes.len() == 10
         && bytes[4] == b'-'
         && bytes[7] == b'-'
         && bytes
             .iter()
             .enumerate()
-            .all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit())
+            .all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit());
+    if !shaped {
+        return false;
+    }
+    let number = |range: std::ops::Range<usize>| text[range].parse::<u32>().unwrap_or(0);
+    let (year, month, day) = (number(0..4), number(5..7), number(8..10));
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => 0,
+    };
+    (1..=days).contains(&day)
 }
 
 fn import_channel(
@@ -594,5 +609,9 @@ mod tests {
         assert!(is_iso_date("2018-10-29"));
         assert!(!is_iso_date("29/10/2018"));
         assert!(!is_iso_date("2018-1-29"));
+        assert!(!is_iso_date("2018-02-30"));
+        assert!(!is_iso_date("2018-13-01"));
+        assert!(is_iso_date("2016-02-29"));
+        assert!(!is_iso_date("2018-02-29"));
     }
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::constraint::{compile, Constraint, Rule};
+use crate::constraint::{compile, share_conflict, Constraint, Rule};
 use crate::error::CoreError;
 use crate::hill::{CurveSpec, ResponseCurveModel};
 use crate::objective::{Measure, Objective, Sense, TOTAL_SPEND};
@@ -219,9 +219,9 @@ impl ScenarioFile {
     /// Returns [`CoreError::Io`] when the file cannot be read and [`CoreError::Parse`] when it
     /// is not valid TOML or has an unknown, missing or mistyped key.
     pub fn read(path: &Path) -> Result<Self, CoreError> {
-        let text = std::fs::read_to_string(path).map_err(|source| CoreError::Io {
+        let text = std::fs::read_to_string(path).map_err(|error| CoreError::Io {
             path: path.display().to_string(),
-            source,
+            error,
         })?;
         Self::parse(&text, &path.display().to_string())
     }
@@ -255,6 +255,12 @@ impl ScenarioFile {
     /// Returns [`CoreError::Invalid`] or [`CoreError::InvalidChannel`] naming the field, value
     /// and fix, and [`CoreError::Infeasible`] when the linear rules conflict.
     pub fn build(&self) -> Result<Problem, CoreError> {
+        if self.name.trim().is_empty() {
+            return Err(CoreError::invalid(
+                "name",
+                "the scenario name is empty: give it a name",
+            ));
+        }
         self.check_budget_amounts()?;
         let budget = self.total_budget();
         let space = self.build_space(budget)?;
@@ -262,6 +268,17 @@ impl ScenarioFile {
         let current = self.current_plan(&space)?;
         let constraints = self.build_constraints(&space, &current)?;
         let linear = compile(&space, &constraints)?;
+        // The checks in `compile` test share rules one at a time, and projecting a plan tests
+        // them together.
+        let mut probe: Vec<f64> = linear
+            .lower
+            .iter()
+            .zip(&linear.upper)
+            .map(|(lo, hi)| 0.5 * (lo + hi))
+            .collect();
+        linear
+            .project(&mut probe)
+            .map_err(|failure| share_conflict(&constraints, &failure, &self.currency))?;
         let objectives = self.build_objectives(crate::model::ResponseModel::kpis(&model))?;
         Ok(Problem {
             name: self.name.clone(),
@@ -343,6 +360,12 @@ impl ScenarioFile {
             baseline,
             curves,
         } = &self.model;
+        if kpis.is_empty() {
+            return Err(CoreError::invalid(
+                "model.kpis",
+                "no KPI is listed: name at least one",
+            ));
+        }
         if kpis.iter().any(|k| k == TOTAL_SPEND) {
             return Err(CoreError::invalid(
                 "model.kpis",
@@ -771,6 +794,21 @@ weight = 1.0
         let message = error(&BASE.replace("equals = 100.0", "equals = -100.0"));
         assert!(message.contains("constraints[0].equals"), "{message}");
         assert!(message.contains("-100"), "{message}");
+    }
+
+    #[test]
+    fn conflicting_share_caps_name_both_rules() {
+        let text = BASE.replace(
+            "name = \"tv\"\ncurrent = 40.0",
+            "name = \"tv\"\ncurrent = 40.0\ngroups = [\"brand\"]",
+        )
+            + "\n[[constraints]]\ntype = \"group_share\"\ngroup = \"digital\"\nmax = 0.4\n"
+            + "\n[[constraints]]\ntype = \"group_share\"\ngroup = \"brand\"\nmax = 0.5\n";
+        let message = error(&text);
+        assert!(message.contains("`digital share`"), "{message}");
+        assert!(message.contains("`brand share`"), "{message}");
+        assert!(message.contains("`total budget`"), "{message}");
+        assert!(message.contains("USD"), "{message}");
     }
 
     #[test]

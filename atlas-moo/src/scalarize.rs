@@ -213,6 +213,12 @@ pub fn check_weights(weights: &[f64], objectives: usize) -> Result<Vec<f64>, Cor
         ));
     }
     let sum: f64 = weights.iter().sum();
+    if !sum.is_finite() {
+        return Err(CoreError::invalid(
+            "weights",
+            format!("the weights add up to {sum}: use weights such as 0.5,0.3,0.2"),
+        ));
+    }
     if sum <= 0.0 {
         return Err(CoreError::invalid(
             "weights",

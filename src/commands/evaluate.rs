@@ -8,7 +8,7 @@ use clap::Args;
 use serde::Serialize;
 
 use super::{constraint_table, load, InputError};
-use crate::table::{kpi, number, percent, Table};
+use crate::table::{kpi, marginal as marginal_text, number, percent, Table};
 use crate::Global;
 
 /// Arguments of `atlas evaluate`.
@@ -120,17 +120,18 @@ fn render(problem: &Problem, output: &EvaluateOutput, evaluation: &PlanEvaluatio
         ];
         for (response, marginal) in channel.response.iter().zip(&channel.marginal) {
             row.push(kpi(*response));
-            row.push(format!("{marginal:.6}"));
+            row.push(marginal_text(*marginal));
         }
         channels.row(row);
     }
+    let note = "marginal = derivative of the response per extra unit of spend";
     let verdict = if output.feasible {
         "The plan satisfies every constraint."
     } else {
         "The plan VIOLATES at least one constraint (see above)."
     };
     format!(
-        "Scenario: {}\nPlan: {}\n\n{}\n{}\n{}\n{verdict}\n",
+        "Scenario: {}\nPlan: {}\n\n{}\n{}{note}\n\n{}\n{verdict}\n",
         problem.name,
         output.plan,
         kpis.render(),
@@ -174,8 +175,13 @@ pub fn read_plan(path: &Path, problem: &Problem) -> Result<Vec<f64>> {
             .ok()
             .filter(|v: &f64| v.is_finite() && *v >= 0.0)
             .ok_or_else(|| {
+                let hint = if text.contains(',') {
+                    ": write amounts without thousands separators, such as 250000"
+                } else {
+                    ""
+                };
                 bad(format!(
-                    "line {line}: spend `{text}` of `{name}` is not an amount of at least 0"
+                    "line {line}: spend `{text}` of `{name}` is not an amount of at least 0{hint}"
                 ))
             })?;
         if plan[position].replace(spend).is_some() {

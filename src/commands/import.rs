@@ -108,7 +108,7 @@ fn table(imported: &RobynImport, args: &RobynArgs) -> String {
         "channel",
         "mean spend",
         "response",
-        "marginal",
+        "R(x+1) - R(x)",
         "inflexion",
         "carryover",
     ]);

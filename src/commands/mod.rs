@@ -64,14 +64,13 @@ pub fn ensure_anchors_feasible(
 
 /// Prints `text` in table mode or `value` as JSON in JSON mode, on stdout.
 pub fn emit<T: Serialize>(global: Global, text: &str, value: &T) -> Result<()> {
+    // Serializing before writing keeps a closed pipe an I/O error, which main treats as success.
+    let bytes = match global.format {
+        OutputFormat::Table => text.as_bytes().to_vec(),
+        OutputFormat::Json => crate::output::json_bytes(value)?,
+    };
     let mut stdout = std::io::stdout().lock();
-    match global.format {
-        OutputFormat::Table => stdout.write_all(text.as_bytes())?,
-        OutputFormat::Json => {
-            serde_json::to_writer_pretty(&mut stdout, value)?;
-            stdout.write_all(b"\n")?;
-        }
-    }
+    stdout.write_all(&bytes)?;
     stdout.flush()?;
     Ok(())
 }

@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::evaluate::{channel_reports, ChannelReport};
 use super::{binding_names, constraint_table, load, objective_info, parse_weights, ObjectiveInfo};
 use crate::output::{json_bytes, write_atomic};
-use crate::table::{kpi, number, percent, Table};
+use crate::table::{kpi, marginal, number, percent, Table};
 use crate::Global;
 
 /// Arguments of `atlas optimize`.
@@ -22,7 +22,7 @@ pub struct OptimizeArgs {
     scenario: crate::ScenarioArg,
     /// Objective weights in the scenario's objective order, for example 0.5,0.3,0.2; they are
     /// rescaled to sum to 1. Without it, the scenario's weights apply.
-    #[arg(long, value_name = "W1,W2,...")]
+    #[arg(long, value_name = "W1,W2,...", allow_hyphen_values = true)]
     weights: Option<String>,
     /// Result file to write (JSON).
     #[arg(long, short, default_value = "result.json", value_name = "FILE")]
@@ -70,6 +70,12 @@ pub fn run(args: &OptimizeArgs, global: Global) -> Result<()> {
     super::ensure_anchors_feasible(&problem, &optimizer)?;
     let solution = optimizer.optimize()?;
     let current = problem.evaluate_plan(&problem.current)?;
+    for broken in current.checks.iter().filter(|c| !c.satisfied) {
+        eprintln!(
+            "warning: the current plan violates `{}`, so the comparison with it is not like for like",
+            broken.name
+        );
+    }
     let optimal = problem.evaluate_plan(&solution.spend)?;
     super::ensure_feasible(&problem, &solution.spend, "the optimum")?;
     let output = OptimizeOutput {
@@ -143,7 +149,7 @@ fn render(
             number(after, 0),
             signed(after - before),
             percent(output.optimal.channels[i].share),
-            format!("{:.4}", optimal.marginals[i][first_kpi]),
+            marginal(optimal.marginals[i][first_kpi]),
         ]);
     }
     spend.row([
@@ -172,7 +178,7 @@ fn render(
         .collect();
     format!(
         "Scenario: {}\nWeights: {}\nStatus: {:?} after {} model evaluations\n\n\
-         Spend ({}; marginal = {} per extra unit of spend)\n{}\n{}\n{}\nBinding: {}\nWrote {}\n",
+         Spend ({}; marginal = derivative of {} per extra unit of spend)\n{}\n{}\n{}\nBinding: {}\nWrote {}\n",
         problem.name,
         weights.join(", "),
         output.status,

@@ -255,7 +255,7 @@ fn render(problem: &Problem, output: &FrontOutput<'_>, folder: &std::path::Path)
     format!(
         "Scenario: {}\nNSGA-II: population {}, {} generations, seed {}, {} evaluations\n\
          Front: {} plans, every one satisfying every constraint\n\n{}\n\
-         chosen = the weighted optimum at the scenario's weights\nWrote {}/front.csv, front.json and front charts\n",
+         chosen = the weighted optimum at the scenario's weights\nWrote front.csv, front.json and pareto charts to {}\n",
         problem.name,
         output.population,
         output.generations,

@@ -155,6 +155,22 @@ fn abbreviate(name: &str) -> String {
     }
 }
 
+/// Explains the abbreviated objective names of the weight labels, such as
+/// `ba = brand_awareness`, or returns an empty string when no name is abbreviated.
+fn abbreviation_key(problem: &Problem) -> String {
+    let pairs: Vec<String> = problem
+        .objectives
+        .iter()
+        .filter(|o| abbreviate(&o.name) != o.name)
+        .map(|o| format!("{} = {}", abbreviate(&o.name), o.name))
+        .collect();
+    if pairs.is_empty() {
+        String::new()
+    } else {
+        format!("weights: {}", pairs.join(", "))
+    }
+}
+
 fn trim_number(value: f64) -> String {
     let text = format!("{value:.2}");
     text.trim_end_matches('0').trim_end_matches('.').to_string()
@@ -162,7 +178,10 @@ fn trim_number(value: f64) -> String {
 
 fn allocation_chart(problem: &Problem, points: &[WeightedSolution]) -> AllocationChart {
     AllocationChart {
-        title: format!("{}: allocation by objective weights", problem.name),
+        title: match abbreviation_key(problem) {
+            key if key.is_empty() => format!("{}: allocation by objective weights", problem.name),
+            key => format!("{}: allocation by objective weights ({key})", problem.name),
+        },
         channels: problem.space.names(),
         rows: points
             .iter()
@@ -192,9 +211,11 @@ fn render(
         table.row(row);
     }
     let mut text = format!(
-        "Scenario: {}\n{} weight vectors\n\n{}",
+        "Scenario: {}\n{} weight vector{}\n{}\n\n{}",
         problem.name,
         points.len(),
+        if points.len() == 1 { "" } else { "s" },
+        abbreviation_key(problem),
         table.render()
     );
     if abrupt.is_empty() {
@@ -211,7 +232,7 @@ fn render(
         }
     }
     text.push_str(&format!(
-        "Wrote {}/sweep.csv, sweep.json and allocation charts\n",
+        "Wrote sweep.csv, sweep.json and allocation charts to {}\n",
         folder.display()
     ));
     text

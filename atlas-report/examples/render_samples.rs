@@ -127,6 +127,7 @@ fn sweep_allocations() -> AllocationChart {
         channels: channels.iter().map(|name| (*name).to_owned()).collect(),
         rows,
         currency: "EUR".to_owned(),
+        note: String::new(),
     }
 }
 
@@ -178,5 +179,6 @@ fn thirty_channel_allocations() -> AllocationChart {
         channels,
         rows,
         currency: "USD".to_owned(),
+        note: String::new(),
     }
 }

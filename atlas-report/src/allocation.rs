@@ -25,6 +25,10 @@ pub struct AllocationChart {
     /// Currency of the spend values, e.g. `EUR`, shown with the total spend.
     #[serde(default)]
     pub currency: String,
+    /// A short line drawn under the title after the total spend, such as a key to
+    /// abbreviated row labels. May be empty.
+    #[serde(default)]
+    pub note: String,
 }
 
 /// One plan's spend per channel.
@@ -142,6 +146,16 @@ impl<'a> AllocationFigure<'a> {
     /// Returns the subtitle that states the total spend per plan, or `None`
     /// if every plan spends nothing.
     pub(crate) fn total_spend_subtitle(&self) -> Option<String> {
+        let note = self.chart.note.trim();
+        match self.spend_range_text() {
+            Some(spend) if note.is_empty() => Some(spend),
+            Some(spend) => Some(format!("{spend} · {note}")),
+            None if note.is_empty() => None,
+            None => Some(note.to_string()),
+        }
+    }
+
+    fn spend_range_text(&self) -> Option<String> {
         let min = self.totals.iter().copied().fold(f64::INFINITY, f64::min);
         let max = self.totals.iter().copied().fold(0.0, f64::max);
         if !(max > 0.0 && max.is_finite()) {
@@ -206,6 +220,7 @@ mod tests {
                 })
                 .collect(),
             currency: "EUR".to_owned(),
+            note: String::new(),
         }
     }
 

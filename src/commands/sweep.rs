@@ -178,10 +178,7 @@ fn trim_number(value: f64) -> String {
 
 fn allocation_chart(problem: &Problem, points: &[WeightedSolution]) -> AllocationChart {
     AllocationChart {
-        title: match abbreviation_key(problem) {
-            key if key.is_empty() => format!("{}: allocation by objective weights", problem.name),
-            key => format!("{}: allocation by objective weights ({key})", problem.name),
-        },
+        title: format!("{}: allocation by objective weights", problem.name),
         channels: problem.space.names(),
         rows: points
             .iter()
@@ -191,6 +188,7 @@ fn allocation_chart(problem: &Problem, points: &[WeightedSolution]) -> Allocatio
             })
             .collect(),
         currency: problem.currency.clone(),
+        note: abbreviation_key(problem),
     }
 }
 

@@ -71,6 +71,7 @@ pub fn allocation_chart(channels: usize, rows: usize) -> AllocationChart {
             })
             .collect(),
         currency: "EUR".to_owned(),
+        note: String::new(),
     }
 }
 

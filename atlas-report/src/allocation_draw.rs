@@ -83,8 +83,15 @@ fn draw_bars<DB: DrawingBackend>(
         .build_cartesian_2d(0.0..100.0, 0.0..row_count)?;
     draw_share_axis(&mut chart, theme)?;
 
+    // Bars thinner than a few pixels are drawn without gaps, because rounding each gap to
+    // whole pixels would stripe the chart white.
+    let gap = if row_pixels(&chart, row_count) >= 6.0 {
+        BAR_GAP
+    } else {
+        0.0
+    };
     for (index, shares) in figure.shares.iter().enumerate() {
-        draw_bar(&chart, index, shares.as_deref(), row_count, theme)?;
+        draw_bar(&chart, index, shares.as_deref(), (row_count, gap), theme)?;
     }
     draw_row_labels(area, &chart, &labels, label_width, theme)
 }
@@ -110,16 +117,24 @@ fn draw_share_axis<DB: DrawingBackend>(
         .draw()
 }
 
-/// Draws row `index` as stacked segments from 0 to 100 %, row 0 at the top.
+/// Height of one row in pixels, which is below 1 when there are more rows than pixels.
+fn row_pixels<DB: DrawingBackend>(chart: &BarChart<'_, DB>, row_count: f64) -> f64 {
+    let bottom = chart.backend_coord(&(0.0, 0.0)).1;
+    let top = chart.backend_coord(&(0.0, row_count)).1;
+    f64::from(bottom - top) / row_count.max(1.0)
+}
+
+/// Draws row `index` as stacked segments from 0 to 100 %, row 0 at the top, leaving `gap`
+/// of the row's height empty above and below the bar.
 fn draw_bar<DB: DrawingBackend>(
     chart: &BarChart<'_, DB>,
     index: usize,
     shares: Option<&[f64]>,
-    row_count: f64,
+    (row_count, gap): (f64, f64),
     theme: &Theme,
 ) -> DrawResult<DB> {
     let top = row_count - index as f64;
-    let (y_low, y_high) = (top - 1.0 + BAR_GAP, top - BAR_GAP);
+    let (y_low, y_high) = (top - 1.0 + gap, top - gap);
     let plot = chart.plotting_area();
     let Some(shares) = shares else {
         let style =
@@ -150,13 +165,14 @@ fn draw_row_labels<DB: DrawingBackend>(
     theme: &Theme,
 ) -> DrawResult<DB> {
     let row_count = labels.len() as f64;
-    let row_pixels = chart.backend_coord(&(0.0, 0.0)).1 - chart.backend_coord(&(0.0, 1.0)).1;
     // Tick-font text is about 15 px high at scale 1, so 18 px leaves a gap.
-    let text_pixels = theme.px(18.0) as i32;
-    let step = (text_pixels + row_pixels.max(1) - 1) / row_pixels.max(1);
+    let text_pixels = f64::from(theme.px(18.0));
+    let step = (text_pixels / row_pixels(chart, row_count).max(1e-6))
+        .ceil()
+        .max(1.0) as usize;
     let font = theme.tick_font();
     let style = text_style(&font, INK).pos(Pos::new(HPos::Right, VPos::Center));
-    for (index, label) in labels.iter().enumerate().step_by(step.max(1) as usize) {
+    for (index, label) in labels.iter().enumerate().step_by(step) {
         let (x, y) = chart.backend_coord(&(0.0, row_count - index as f64 - 0.5));
         let tick = [(x - theme.px(5.0) as i32, y), (x, y)];
         draw_path_at(area, tick)?;

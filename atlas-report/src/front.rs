@@ -141,7 +141,9 @@ pub(crate) struct AxisRange {
 
 impl AxisRange {
     /// Returns the range of `values` with 6 % padding on each side, or a
-    /// range around the value if all values are equal.
+    /// range around the value if all values are equal or differ only by
+    /// rounding noise (a millionth of their magnitude), as a constant
+    /// objective such as spend under a fixed budget does.
     fn padded(values: impl Iterator<Item = f64>) -> Self {
         let (min, max) = values.fold((f64::MAX, f64::MIN), |(min, max), value| {
             (min.min(value), max.max(value))
@@ -149,7 +151,7 @@ impl AxisRange {
         // Halving before subtracting keeps the arithmetic finite near f64::MAX.
         let middle = min / 2.0 + max / 2.0;
         let half = max / 2.0 - min / 2.0;
-        let half = if half > 0.0 {
+        let half = if half > 1e-6 * middle.abs() {
             half * 1.12
         } else {
             (middle.abs() * 0.05).max(1.0)
@@ -291,6 +293,8 @@ mod tests {
         );
         let range = AxisRange::padded([0.0].into_iter());
         assert_eq!(range, AxisRange { lo: -1.0, hi: 1.0 });
+        let noisy = AxisRange::padded([79_294.02, 79_294.02 + 1e-7].into_iter());
+        assert!(noisy.hi - noisy.lo > 7_000.0, "{noisy:?}");
     }
 
     #[test]

@@ -144,6 +144,27 @@ fn allocation_with_66_rows_labels_without_overlap() {
 }
 
 #[test]
+fn allocation_with_2000_rows_keeps_labels_apart() {
+    let directory = tempfile::tempdir().expect("temp dir");
+    let mut chart = allocation_chart(6, 2000);
+    for (index, row) in chart.rows.iter_mut().enumerate() {
+        row.label = format!("plan {index:04}");
+    }
+    let path = directory.path().join("dense.svg");
+    render_allocations(&chart, &path, ImageFormat::Svg, ChartSize::default()).expect("render");
+    let svg = read_svg(&path);
+    let labelled = (0..2000)
+        .filter(|row| has_text(&svg, &format!("plan {row:04}")))
+        .count();
+    // About 620 px of bars at 18 px per label line leave room for about 35 labels.
+    assert!(labelled >= 10, "only {labelled} row labels");
+    assert!(
+        labelled <= 45,
+        "{labelled} row labels cannot fit without overlapping"
+    );
+}
+
+#[test]
 fn allocation_marks_rows_without_spend() {
     let directory = tempfile::tempdir().expect("temp dir");
     let mut chart = allocation_chart(3, 2);

@@ -352,6 +352,7 @@ fn sweep_writes_csv_json_and_charts() {
     }
     let points = output["points"].as_array().unwrap();
     assert_eq!(points.len(), 15);
+    assert_eq!(output["binding"].as_array().unwrap().len(), 15);
     for point in points {
         assert_example_rules(&floats(&point["spend"]));
         assert!((floats(&point["weights"]).iter().sum::<f64>() - 1.0).abs() < 1e-12);
@@ -396,6 +397,14 @@ fn pareto_front_satisfies_every_constraint() {
     assert!(members.len() >= 10, "only {} members", members.len());
     for member in members {
         assert_example_rules(&floats(&member["spend"]));
+        let binding: Vec<&str> = member["binding"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b.as_str().unwrap())
+            .collect();
+        assert!(binding.contains(&"quarter budget"), "{binding:?}");
+        assert!(binding.contains(&"print held"), "{binding:?}");
     }
     assert_eq!(front["seed"], 3);
     assert_eq!(front["evaluations"], 40 * 31);

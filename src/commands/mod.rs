@@ -102,6 +102,16 @@ pub fn constraint_table(checks: &[ConstraintCheck]) -> String {
     table.render()
 }
 
+/// Names of the constraints that bind at `spend`.
+pub fn binding_list(problem: &Problem, spend: &[f64]) -> Vec<String> {
+    problem
+        .check(spend)
+        .into_iter()
+        .filter(|c| c.binding)
+        .map(|c| c.name)
+        .collect()
+}
+
 /// Names of the binding constraints, or `none`.
 pub fn binding_names(checks: &[ConstraintCheck]) -> String {
     let names: Vec<&str> = checks

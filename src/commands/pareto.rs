@@ -43,6 +43,8 @@ pub struct ParetoArgs {
 struct Member {
     spend: Vec<f64>,
     objectives: Vec<f64>,
+    /// Names of the constraints on whose limit the plan sits.
+    binding: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -110,10 +112,12 @@ pub fn run(args: &ParetoArgs, global: Global) -> Result<()> {
         channels: problem.space.names(),
         objectives: objective_info(&problem),
         current: Member {
+            binding: super::binding_list(&problem, &problem.current),
             spend: problem.current.clone(),
             objectives: problem.evaluate_plan(&problem.current)?.objectives,
         },
         chosen: Member {
+            binding: super::binding_list(&problem, &chosen.spend),
             spend: chosen.spend,
             objectives: chosen.objectives,
         },
@@ -207,6 +211,7 @@ fn front_members(problem: &Problem, front: &[nsga2::Solution]) -> Result<Vec<Mem
             .map(|(o, v)| if o.sense == Sense::Maximize { -v } else { *v })
             .collect();
         members.push(Member {
+            binding: super::binding_list(problem, &solution.x),
             spend: solution.x.clone(),
             objectives,
         });

@@ -44,6 +44,8 @@ struct SweepOutput<'a> {
     objectives: Vec<ObjectiveInfo>,
     normalization: &'a Normalization,
     points: &'a [WeightedSolution],
+    /// Per point, the names of the constraints that bind.
+    binding: Vec<Vec<String>>,
     abrupt: &'a [AbruptChange],
 }
 
@@ -83,6 +85,11 @@ pub fn run(args: &SweepArgs, global: Global) -> Result<()> {
         objectives: objective_info(&problem),
         normalization: optimizer.normalization(),
         points: &result.points,
+        binding: result
+            .points
+            .iter()
+            .map(|p| super::binding_list(&problem, &p.spend))
+            .collect(),
         abrupt: &result.abrupt,
     };
     let folder = write_outputs(&problem, &output, &args.out, &formats, size)?;

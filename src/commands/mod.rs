@@ -38,7 +38,7 @@ pub fn load(path: &Path) -> Result<Problem> {
 
 /// Checks a plan that a solver returned against every constraint once more.
 ///
-/// A violation here is a defect of Atlas, not of the input, so the message asks for a report.
+/// A violation here is a defect of Atlas, not of the input, so the message requests a report.
 pub fn ensure_feasible(problem: &Problem, spend: &[f64], what: &str) -> Result<()> {
     match problem.check(spend).into_iter().find(|c| !c.satisfied) {
         Some(broken) => anyhow::bail!(

@@ -63,12 +63,15 @@ struct OptimizeOutput {
 /// Runs the optimization.
 pub fn run(args: &OptimizeArgs, global: Global) -> Result<()> {
     let problem = load(&args.scenario.scenario)?;
+    let weights = args.weights.as_deref().map(parse_weights).transpose()?;
+
     let mut optimizer = MultiObjectiveOptimizer::new(&problem)?;
-    if let Some(text) = &args.weights {
-        optimizer = optimizer.with_weights(&parse_weights(text)?)?;
+    if let Some(weights) = weights {
+        optimizer = optimizer.with_weights(&weights)?;
     }
     super::ensure_anchors_feasible(&problem, &optimizer)?;
     let solution = optimizer.optimize()?;
+
     let current = problem.evaluate_plan(&problem.current)?;
     for broken in current.checks.iter().filter(|c| !c.satisfied) {
         eprintln!(
@@ -78,6 +81,7 @@ pub fn run(args: &OptimizeArgs, global: Global) -> Result<()> {
     }
     let optimal = problem.evaluate_plan(&solution.spend)?;
     super::ensure_feasible(&problem, &solution.spend, "the optimum")?;
+
     let output = OptimizeOutput {
         schema_version: super::SCHEMA_VERSION,
         command: "optimize",

@@ -36,20 +36,21 @@
 //! ```
 
 pub mod constraint;
+pub mod curve;
 pub mod error;
-pub mod hill;
 pub mod model;
 pub mod objective;
 pub mod problem;
 pub mod projection;
 pub mod robyn;
+pub mod saturation;
 pub mod scenario;
 pub mod solve;
 pub mod space;
 
 pub use constraint::{Constraint, ConstraintCheck, ConstraintKind, Rule};
+pub use curve::{CurveSpec, ResponseCurve, ResponseCurveModel};
 pub use error::CoreError;
-pub use hill::{HillCurve, ResponseCurveModel};
 pub use model::ResponseModel;
 pub use objective::{Measure, Objective, Sense};
 pub use problem::{PlanEvaluation, Problem, SolverSettings};

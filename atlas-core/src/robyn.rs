@@ -20,8 +20,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::curve::{CurveSpec, ResponseCurve};
 use crate::error::CoreError;
-use crate::hill::{CurveSpec, HillCurve};
 use crate::objective::{Sense, TOTAL_SPEND};
 use crate::scenario::{
     ChannelSpec, ConstraintSpec, ModelSpec, ObjectiveSpec, ScenarioFile, SolverSpec, SourceSpec,
@@ -387,13 +387,7 @@ fn import_channel(
     let carryover =
         (first..=last).map(|i| adstocked[i] - spend[i]).sum::<f64>() / (last - first + 1) as f64;
     let mean_spend = spend[start..=end].iter().sum::<f64>() / (end - start + 1) as f64;
-    let curve = HillCurve {
-        coefficient,
-        alpha,
-        inflexion,
-        theta: 0.0,
-        carryover,
-    };
+    let curve = ResponseCurve::hill(coefficient, alpha, inflexion, 0.0, carryover);
     curve.validate(&format!("{name} (imported)"))?;
     let response = curve.response(mean_spend);
     Ok(ImportedChannel {
@@ -451,14 +445,9 @@ fn build_scenario(
     let model_id = first_string(root, &["ExportedModel", "select_model"]).ok();
     let curves = channels
         .iter()
-        .map(|c| CurveSpec {
-            channel: c.name.clone(),
-            kpi: dep_var.to_string(),
-            coefficient: c.coefficient,
-            alpha: c.alpha,
-            inflexion: c.inflexion,
-            theta: 0.0,
-            carryover: c.carryover,
+        .map(|c| {
+            let parameters = (c.coefficient, c.alpha, c.inflexion);
+            CurveSpec::hill(&c.name, dep_var, parameters, 0.0, c.carryover)
         })
         .collect();
     let channel_specs = channels

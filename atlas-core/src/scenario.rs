@@ -8,8 +8,8 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::constraint::{compile, share_conflict, Constraint, Rule};
+use crate::curve::{CurveSpec, ResponseCurveModel};
 use crate::error::CoreError;
-use crate::hill::{CurveSpec, ResponseCurveModel};
 use crate::objective::{Measure, Objective, Sense, TOTAL_SPEND};
 use crate::problem::{Problem, SolverSettings};
 use crate::space::{Channel, DecisionSpace};
@@ -809,6 +809,17 @@ weight = 1.0
         assert!(message.contains("`brand share`"), "{message}");
         assert!(message.contains("`total budget`"), "{message}");
         assert!(message.contains("USD"), "{message}");
+    }
+
+    #[test]
+    fn curve_error_names_channel_parameter_and_value() {
+        let message = error(&BASE.replace(
+            "alpha = 2.0, inflexion = 80.0",
+            "alpha = 2.0, inflexion = -8.0",
+        ));
+        assert!(message.contains("channel `tv`"), "{message}");
+        assert!(message.contains("half-saturation point"), "{message}");
+        assert!(message.contains("-8"), "{message}");
     }
 
     #[test]

@@ -1,0 +1,773 @@
+//! The built-in response-curve model: a saturation curve of geometric-adstocked spend.
+//!
+//! For channel `c` and KPI `k`, the response to a spend `x` held every period is
+//!
+//! ```text
+//! a = x / (1 - theta) + carryover          steady-state geometric adstock
+//! response = coefficient * saturation(a)
+//! ```
+//!
+//! and a KPI's value is its baseline plus the sum of its channels' responses. `theta` is the
+//! geometric decay rate, so a constant spend `x` settles at an adstocked level `x / (1 - theta)`.
+//! `carryover` is an adstocked amount added on top of the plan's own, in spend units: Robyn's
+//! allocator uses it for the mean carry-over of historical spend, with `theta = 0`. The
+//! saturation families and their parameters are listed in [`crate::saturation`].
+
+use ndarray::{Array2, ArrayView1, ArrayView2, Axis};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::CoreError;
+use crate::model::{check_columns, ResponseModel};
+use crate::saturation::Saturation;
+
+/// One channel's response curve for one KPI.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ResponseCurve {
+    /// Multiplier of the saturation curve, in KPI units per period.
+    pub coefficient: f64,
+    /// Saturation family and parameters.
+    pub saturation: Saturation,
+    /// Geometric adstock decay rate in [0, 1).
+    pub theta: f64,
+    /// Adstocked spend added to the plan's own, for example historical carry-over.
+    pub carryover: f64,
+}
+
+impl ResponseCurve {
+    /// A Hill curve as Robyn writes it: coefficient, shape `alpha` and inflexion point.
+    pub fn hill(coefficient: f64, alpha: f64, inflexion: f64, theta: f64, carryover: f64) -> Self {
+        Self {
+            coefficient,
+            saturation: Saturation::Hill {
+                shape: alpha,
+                half: inflexion,
+            },
+            theta,
+            carryover,
+        }
+    }
+
+    /// Checks every parameter, naming `field` (for example `model.curves[3]`) in the error.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`CoreError::Invalid`] for a non-finite coefficient, a saturation parameter
+    /// outside its domain, `theta` outside [0, 1) or a negative carry-over.
+    pub fn validate(&self, field: &str) -> Result<(), CoreError> {
+        let checks = [
+            (
+                "coefficient",
+                self.coefficient,
+                self.coefficient.is_finite(),
+                "a finite number",
+            ),
+            (
+                "theta",
+                self.theta,
+                self.theta.is_finite() && (0.0..1.0).contains(&self.theta),
+                "a decay rate in [0, 1)",
+            ),
+            (
+                "carryover",
+                self.carryover,
+                self.carryover.is_finite() && self.carryover >= 0.0,
+                "an amount of at least 0",
+            ),
+        ];
+        for (name, value, ok, expected) in checks {
+            if !ok {
+                return Err(CoreError::invalid(
+                    format!("{field}.{name}"),
+                    format!("{value} is out of range: use {expected}"),
+                ));
+            }
+        }
+        self.saturation.validate(field)
+    }
+
+    /// Adstocked level reached by a spend of `spend` per period.
+    pub fn adstocked(&self, spend: f64) -> f64 {
+        spend.max(0.0) / (1.0 - self.theta) + self.carryover
+    }
+
+    /// Response to a spend of `spend` per period.
+    pub fn response(&self, spend: f64) -> f64 {
+        self.coefficient * self.saturation.value(self.adstocked(spend))
+    }
+
+    /// Derivative of the response with respect to spend.
+    pub fn marginal(&self, spend: f64) -> f64 {
+        self.coefficient * self.saturation.derivative(self.adstocked(spend)) / (1.0 - self.theta)
+    }
+}
+
+/// Saturation families a scenario can name, with their required and optional parameters.
+const FAMILIES: [(&str, &[&str], &[&str]); 10] = [
+    ("hill", &["alpha", "inflexion"], &[]),
+    ("hill_meridian", &["slope", "ec"], &[]),
+    ("hill_pymc", &["slope", "kappa"], &["beta"]),
+    ("hill_sigmoid", &["sigma", "beta", "lambda"], &[]),
+    ("logistic", &["lambda"], &["beta"]),
+    ("inverse_scaled_logistic", &["lambda"], &["beta", "eps"]),
+    ("michaelis_menten", &["alpha", "lambda"], &[]),
+    ("tanh", &["b", "c"], &[]),
+    ("exponential", &["k"], &[]),
+    ("root", &["alpha"], &["beta"]),
+];
+
+fn default_family() -> String {
+    "hill".into()
+}
+
+/// One curve of the model, tied to its channel and KPI by name, as a scenario file writes it.
+///
+/// `family` picks the saturation curve and decides which parameters apply; the names are
+/// those of the tool that fits that family (see [`crate::saturation`]). `coefficient`
+/// multiplies any family and defaults to 1. For `hill_pymc`, `logistic`,
+/// `inverse_scaled_logistic` and `root`, PyMC-Marketing's `beta` is a multiplier too.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CurveSpec {
+    /// Channel name.
+    pub channel: String,
+    /// KPI name.
+    pub kpi: String,
+    /// Saturation family; `hill` when absent.
+    #[serde(default = "default_family")]
+    pub family: String,
+    /// Multiplier of the saturation curve, in KPI units per period; 1 when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coefficient: Option<f64>,
+    /// Hill shape (Robyn), Michaelis-Menten maximum or root exponent (PyMC-Marketing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alpha: Option<f64>,
+    /// Hill inflexion point (Robyn).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inflexion: Option<f64>,
+    /// Hill shape (Meridian, PyMC-Marketing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slope: Option<f64>,
+    /// Hill half-saturation point (Meridian).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ec: Option<f64>,
+    /// Hill half-saturation point (PyMC-Marketing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kappa: Option<f64>,
+    /// Sigmoid steepness, or a multiplier (PyMC-Marketing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub beta: Option<f64>,
+    /// Sigmoid upper asymptote (PyMC-Marketing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sigma: Option<f64>,
+    /// Sigmoid transition point, logistic rate or Michaelis-Menten constant (PyMC-Marketing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lambda: Option<f64>,
+    /// Scale of the inverse-scaled logistic; ln 3 when absent, which makes `lambda` the
+    /// half-saturation point.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eps: Option<f64>,
+    /// Tanh saturation level (PyMC-Marketing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub b: Option<f64>,
+    /// Tanh initial cost per unit of response (PyMC-Marketing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub c: Option<f64>,
+    /// Exponential level scale.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub k: Option<f64>,
+    /// Geometric adstock decay rate in [0, 1).
+    #[serde(default)]
+    pub theta: f64,
+    /// Adstocked spend added to the plan's own.
+    #[serde(default)]
+    pub carryover: f64,
+}
+
+impl CurveSpec {
+    /// A Hill curve with Robyn's parameter names.
+    pub fn hill(
+        channel: &str,
+        kpi: &str,
+        curve: (f64, f64, f64),
+        theta: f64,
+        carryover: f64,
+    ) -> Self {
+        let (coefficient, alpha, inflexion) = curve;
+        Self {
+            channel: channel.into(),
+            kpi: kpi.into(),
+            family: default_family(),
+            coefficient: Some(coefficient),
+            alpha: Some(alpha),
+            inflexion: Some(inflexion),
+            slope: None,
+            ec: None,
+            kappa: None,
+            beta: None,
+            sigma: None,
+            lambda: None,
+            eps: None,
+            b: None,
+            c: None,
+            k: None,
+            theta,
+            carryover,
+        }
+    }
+
+    fn parameters(&self) -> [(&'static str, Option<f64>); 12] {
+        [
+            ("alpha", self.alpha),
+            ("inflexion", self.inflexion),
+            ("slope", self.slope),
+            ("ec", self.ec),
+            ("kappa", self.kappa),
+            ("beta", self.beta),
+            ("sigma", self.sigma),
+            ("lambda", self.lambda),
+            ("eps", self.eps),
+            ("b", self.b),
+            ("c", self.c),
+            ("k", self.k),
+        ]
+    }
+
+    /// Builds the curve, checking that the family exists and that exactly its parameters
+    /// are given; `field` names the curve in errors.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`CoreError::Invalid`] for an unknown family, a missing parameter, a parameter
+    /// the family does not take, or a value outside its domain.
+    pub fn curve(&self, field: &str) -> Result<ResponseCurve, CoreError> {
+        let family = self.family.as_str();
+        let Some((_, required, optional)) = FAMILIES.iter().find(|(name, _, _)| *name == family)
+        else {
+            let names: Vec<&str> = FAMILIES.iter().map(|(name, _, _)| *name).collect();
+            return Err(CoreError::invalid(
+                format!("{field}.family"),
+                format!(
+                    "`{family}` is not a saturation family: use one of {}",
+                    names.join(", ")
+                ),
+            ));
+        };
+        let takes = || [*required, *optional].concat().join(", ");
+        for (name, value) in self.parameters() {
+            if value.is_some() && !required.contains(&name) && !optional.contains(&name) {
+                return Err(CoreError::invalid(
+                    format!("{field}.{name}"),
+                    format!(
+                        "family `{family}` does not take `{name}`: it takes {}",
+                        takes()
+                    ),
+                ));
+            }
+        }
+        let get = |name: &str| -> Result<f64, CoreError> {
+            let value = self
+                .parameters()
+                .into_iter()
+                .find(|(n, _)| *n == name)
+                .and_then(|(_, v)| v);
+            value.ok_or_else(|| {
+                CoreError::invalid(
+                    format!("{field}.{name}"),
+                    format!("missing: family `{family}` needs {}", required.join(", ")),
+                )
+            })
+        };
+        let (saturation, multiplier) = self.saturation(family, &get)?;
+        let curve = ResponseCurve {
+            coefficient: self.coefficient.unwrap_or(1.0) * multiplier,
+            saturation,
+            theta: self.theta,
+            carryover: self.carryover,
+        };
+        curve.validate(field)?;
+        Ok(curve)
+    }
+
+    fn saturation(
+        &self,
+        family: &str,
+        get: &dyn Fn(&str) -> Result<f64, CoreError>,
+    ) -> Result<(Saturation, f64), CoreError> {
+        let multiplier = self.beta.unwrap_or(1.0);
+        Ok(match family {
+            "hill" => (
+                Saturation::Hill {
+                    shape: get("alpha")?,
+                    half: get("inflexion")?,
+                },
+                1.0,
+            ),
+            "hill_meridian" => (
+                Saturation::Hill {
+                    shape: get("slope")?,
+                    half: get("ec")?,
+                },
+                1.0,
+            ),
+            "hill_pymc" => (
+                Saturation::Hill {
+                    shape: get("slope")?,
+                    half: get("kappa")?,
+                },
+                multiplier,
+            ),
+            "hill_sigmoid" => (
+                Saturation::HillSigmoid {
+                    sigma: get("sigma")?,
+                    beta: get("beta")?,
+                    lambda: get("lambda")?,
+                },
+                1.0,
+            ),
+            "logistic" => (
+                Saturation::Logistic {
+                    rate: get("lambda")?,
+                },
+                multiplier,
+            ),
+            "inverse_scaled_logistic" => {
+                let eps = self.eps.unwrap_or(3.0f64.ln());
+                (
+                    Saturation::Logistic {
+                        rate: eps / get("lambda")?,
+                    },
+                    multiplier,
+                )
+            }
+            "michaelis_menten" => (
+                Saturation::MichaelisMenten {
+                    max: get("alpha")?,
+                    half: get("lambda")?,
+                },
+                1.0,
+            ),
+            "tanh" => (
+                Saturation::Tanh {
+                    b: get("b")?,
+                    c: get("c")?,
+                },
+                1.0,
+            ),
+            "exponential" => (Saturation::Exponential { k: get("k")? }, 1.0),
+            _ => (
+                Saturation::Root {
+                    exponent: get("alpha")?,
+                },
+                multiplier,
+            ),
+        })
+    }
+}
+
+/// Per channel and per KPI response curves plus a baseline per KPI.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResponseCurveModel {
+    channels: Vec<String>,
+    kpis: Vec<String>,
+    baselines: Vec<f64>,
+    /// `curves[k][c]` is channel `c`'s curve for KPI `k`, if the channel moves that KPI.
+    curves: Vec<Vec<Option<ResponseCurve>>>,
+}
+
+impl ResponseCurveModel {
+    /// Builds the model from named curves.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`CoreError::Invalid`] for a KPI named twice, a baseline that is not finite, a
+    /// curve naming an unknown channel or KPI, a channel and KPI pair given twice, or an invalid
+    /// curve parameter.
+    pub fn new(
+        channels: Vec<String>,
+        kpis: Vec<String>,
+        baselines: Vec<f64>,
+        specs: &[CurveSpec],
+    ) -> Result<Self, CoreError> {
+        validate_kpis(&kpis, &baselines)?;
+        let mut curves = vec![vec![None; channels.len()]; kpis.len()];
+        for (index, spec) in specs.iter().enumerate() {
+            let field = format!(
+                "model.curves[{index}] (channel `{}`, KPI `{}`)",
+                spec.channel, spec.kpi
+            );
+            let curve = spec.curve(&field)?;
+            let channel = find(&channels, &spec.channel, &format!("{field}.channel"))?;
+            let kpi = find(&kpis, &spec.kpi, &format!("{field}.kpi"))?;
+            let slot = &mut curves[kpi][channel];
+            if slot.is_some() {
+                return Err(CoreError::invalid(
+                    field,
+                    format!(
+                        "channel `{}` already has a curve for KPI `{}`: keep one of them",
+                        spec.channel, spec.kpi
+                    ),
+                ));
+            }
+            *slot = Some(curve);
+        }
+        Ok(Self {
+            channels,
+            kpis,
+            baselines,
+            curves,
+        })
+    }
+
+    /// Returns the curve of `channel` for `kpi`, by position.
+    pub fn curve(&self, kpi: usize, channel: usize) -> Option<&ResponseCurve> {
+        self.curves.get(kpi)?.get(channel)?.as_ref()
+    }
+
+    /// Baseline of each KPI.
+    pub fn baselines(&self) -> &[f64] {
+        &self.baselines
+    }
+
+    fn evaluate_row(&self, spend: ArrayView1<'_, f64>, out: &mut [f64]) {
+        for (k, value) in out.iter_mut().enumerate() {
+            let mut total = self.baselines[k];
+            for (c, curve) in self.curves[k].iter().enumerate() {
+                if let Some(curve) = curve {
+                    total += curve.response(spend[c]);
+                }
+            }
+            *value = total;
+        }
+    }
+}
+
+fn validate_kpis(kpis: &[String], baselines: &[f64]) -> Result<(), CoreError> {
+    if kpis.is_empty() {
+        return Err(CoreError::invalid(
+            "model.kpis",
+            "no KPI is listed: name at least one",
+        ));
+    }
+    for (index, kpi) in kpis.iter().enumerate() {
+        if kpis[..index].contains(kpi) {
+            return Err(CoreError::invalid(
+                "model.kpis",
+                format!("KPI `{kpi}` is named twice: give each KPI a unique name"),
+            ));
+        }
+    }
+    if baselines.len() != kpis.len() {
+        return Err(CoreError::invalid(
+            "model.baseline",
+            format!(
+                "{} baselines for {} KPIs: give one per KPI",
+                baselines.len(),
+                kpis.len()
+            ),
+        ));
+    }
+    if let Some((kpi, value)) = kpis.iter().zip(baselines).find(|(_, b)| !b.is_finite()) {
+        return Err(CoreError::invalid(
+            format!("model.baseline.{kpi}"),
+            format!("{value} is not a finite number"),
+        ));
+    }
+    Ok(())
+}
+
+fn find(names: &[String], name: &str, field: &str) -> Result<usize, CoreError> {
+    names.iter().position(|n| n == name).ok_or_else(|| {
+        CoreError::invalid(
+            field,
+            format!("`{name}` is not one of: {}", names.join(", ")),
+        )
+    })
+}
+
+/// Batches at least this long are split across rayon's threads.
+const PARALLEL_ROWS: usize = 64;
+
+impl ResponseModel for ResponseCurveModel {
+    fn channels(&self) -> &[String] {
+        &self.channels
+    }
+
+    fn kpis(&self) -> &[String] {
+        &self.kpis
+    }
+
+    fn evaluate(&self, spend: ArrayView2<'_, f64>) -> Result<Array2<f64>, CoreError> {
+        check_columns(self, spend.ncols())?;
+        let mut out = Array2::zeros((spend.nrows(), self.kpis.len()));
+        if spend.nrows() >= PARALLEL_ROWS {
+            out.axis_iter_mut(Axis(0))
+                .into_par_iter()
+                .zip(spend.axis_iter(Axis(0)).into_par_iter())
+                .for_each(|(mut row, plan)| {
+                    if let Some(slice) = row.as_slice_mut() {
+                        self.evaluate_row(plan, slice);
+                    }
+                });
+        } else {
+            for (mut row, plan) in out.axis_iter_mut(Axis(0)).zip(spend.axis_iter(Axis(0))) {
+                if let Some(slice) = row.as_slice_mut() {
+                    self.evaluate_row(plan, slice);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn contributions(&self, spend: ArrayView1<'_, f64>) -> Result<Array2<f64>, CoreError> {
+        check_columns(self, spend.len())?;
+        let mut out = Array2::zeros((self.channels.len(), self.kpis.len()));
+        for (k, curves) in self.curves.iter().enumerate() {
+            for (c, curve) in curves.iter().enumerate() {
+                if let Some(curve) = curve {
+                    out[[c, k]] = curve.response(spend[c]);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn gradient(&self, spend: ArrayView1<'_, f64>) -> Option<Result<Array2<f64>, CoreError>> {
+        if let Err(error) = check_columns(self, spend.len()) {
+            return Some(Err(error));
+        }
+        let mut out = Array2::zeros((self.kpis.len(), self.channels.len()));
+        for (k, curves) in self.curves.iter().enumerate() {
+            for (c, curve) in curves.iter().enumerate() {
+                if let Some(curve) = curve {
+                    out[[k, c]] = curve.marginal(spend[c]);
+                }
+            }
+        }
+        Some(Ok(out))
+    }
+
+    fn is_separable(&self) -> bool {
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    fn curve(alpha: f64, theta: f64, carryover: f64) -> ResponseCurve {
+        ResponseCurve::hill(1000.0, alpha, 50.0, theta, carryover)
+    }
+
+    fn spec(channel: &str, kpi: &str, curve: ResponseCurve) -> CurveSpec {
+        let Saturation::Hill { shape, half } = curve.saturation else {
+            unreachable!("tests build Hill curves only")
+        };
+        let parameters = (curve.coefficient, shape, half);
+        CurveSpec::hill(channel, kpi, parameters, curve.theta, curve.carryover)
+    }
+
+    fn parse(text: &str) -> Result<ResponseCurve, CoreError> {
+        let spec: CurveSpec = toml::from_str(text).unwrap();
+        spec.curve("model.curves[0]")
+    }
+
+    #[test]
+    fn response_at_inflexion_is_half() {
+        let hill = curve(2.0, 0.0, 0.0);
+        assert!((hill.response(50.0) - 500.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn steady_state_adstock_scales_spend() {
+        // A spend of 25 with theta 0.5 settles at an adstocked level of 50, the inflexion.
+        let hill = curve(2.0, 0.5, 0.0);
+        assert!((hill.response(25.0) - 500.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn carryover_adds_to_level() {
+        let hill = curve(1.0, 0.0, 30.0);
+        assert!((hill.response(20.0) - 500.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn zero_spend_gives_zero() {
+        assert_eq!(curve(0.5, 0.2, 0.0).response(0.0), 0.0);
+    }
+
+    #[test]
+    fn marginal_matches_central_difference() {
+        for hill in [
+            curve(0.6, 0.3, 10.0),
+            curve(2.5, 0.0, 0.0),
+            curve(1.0, 0.1, 0.0),
+        ] {
+            for spend in [1.0, 20.0, 50.0, 300.0] {
+                let h = 1e-4;
+                let numeric = (hill.response(spend + h) - hill.response(spend - h)) / (2.0 * h);
+                let analytic = hill.marginal(spend);
+                assert!(
+                    (numeric - analytic).abs() <= 1e-6 * analytic.abs().max(1.0),
+                    "{hill:?} at {spend}: {numeric} vs {analytic}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn steep_curve_stays_finite() {
+        let hill = curve(400.0, 0.0, 0.0);
+        for spend in [0.0, 1e-6, 10.0, 50.0, 1e6] {
+            assert!(hill.response(spend).is_finite(), "response at {spend}");
+            assert!(hill.marginal(spend).is_finite(), "marginal at {spend}");
+        }
+    }
+
+    #[test]
+    fn invalid_theta_names_field_and_value() {
+        let error = curve(1.0, 1.0, 0.0)
+            .validate("model.curves[0]")
+            .unwrap_err();
+        let message = error.to_string();
+        assert!(message.contains("model.curves[0].theta"), "{message}");
+        assert!(message.contains("[0, 1)"), "{message}");
+    }
+
+    #[test]
+    fn negative_alpha_is_rejected() {
+        let error = curve(-1.0, 0.0, 0.0).validate("c").unwrap_err();
+        assert!(error.to_string().contains("c.shape"));
+    }
+
+    #[test]
+    fn hill_forms_of_three_tools_agree() {
+        let robyn =
+            parse("channel = 'tv'\nkpi = 'y'\ncoefficient = 5.0\nalpha = 2.0\ninflexion = 40.0")
+                .unwrap();
+        let meridian = parse("channel = 'tv'\nkpi = 'y'\nfamily = 'hill_meridian'\ncoefficient = 5.0\nslope = 2.0\nec = 40.0").unwrap();
+        let pymc = parse("channel = 'tv'\nkpi = 'y'\nfamily = 'hill_pymc'\nslope = 2.0\nkappa = 40.0\nbeta = 5.0").unwrap();
+        for spend in [0.0, 10.0, 40.0, 90.0] {
+            assert!((robyn.response(spend) - meridian.response(spend)).abs() < 1e-12);
+            assert!((robyn.response(spend) - pymc.response(spend)).abs() < 1e-12);
+        }
+    }
+
+    #[test]
+    fn inverse_scaled_logistic_halves_at_lambda() {
+        let curve =
+            parse("channel = 'tv'\nkpi = 'y'\nfamily = 'inverse_scaled_logistic'\nlambda = 30.0")
+                .unwrap();
+        assert!((curve.response(30.0) - 0.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn every_family_parses_with_its_parameters() {
+        let cases = [
+            "family = 'hill_sigmoid'\nsigma = 2.0\nbeta = 0.1\nlambda = 20.0",
+            "family = 'logistic'\nlambda = 0.05\nbeta = 3.0",
+            "family = 'michaelis_menten'\nalpha = 9.0\nlambda = 12.0",
+            "family = 'tanh'\nb = 4.0\nc = 2.0",
+            "family = 'exponential'\nk = 15.0",
+            "family = 'root'\nalpha = 0.4\nbeta = 2.0",
+        ];
+        for case in cases {
+            let curve = parse(&format!("channel = 'tv'\nkpi = 'y'\n{case}")).unwrap();
+            assert!(curve.response(10.0) > 0.0, "{case}");
+            assert!(curve.marginal(10.0) > 0.0, "{case}");
+        }
+    }
+
+    #[test]
+    fn unknown_family_lists_the_families() {
+        let message = parse("channel = 'tv'\nkpi = 'y'\nfamily = 'weibull'\nk = 1.0")
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("model.curves[0].family"), "{message}");
+        assert!(message.contains("`weibull`"), "{message}");
+        assert!(message.contains("michaelis_menten"), "{message}");
+    }
+
+    #[test]
+    fn parameter_of_another_family_is_rejected() {
+        let message = parse("channel = 'tv'\nkpi = 'y'\nalpha = 2.0\ninflexion = 4.0\nec = 3.0")
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("model.curves[0].ec"), "{message}");
+        assert!(message.contains("it takes alpha, inflexion"), "{message}");
+    }
+
+    #[test]
+    fn missing_parameter_is_named() {
+        let message = parse("channel = 'tv'\nkpi = 'y'\nfamily = 'tanh'\nb = 2.0")
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("model.curves[0].c"), "{message}");
+        assert!(message.contains("missing"), "{message}");
+    }
+
+    #[test]
+    fn zero_ec_is_rejected() {
+        let message =
+            parse("channel = 'tv'\nkpi = 'y'\nfamily = 'hill_meridian'\nslope = 1.0\nec = 0.0")
+                .unwrap_err()
+                .to_string();
+        assert!(message.contains("half-saturation point"), "{message}");
+        assert!(message.contains("0 is out of range"), "{message}");
+    }
+
+    fn two_channel_model() -> ResponseCurveModel {
+        let spec = |channel: &str, kpi: &str| spec(channel, kpi, curve(1.0, 0.0, 0.0));
+        ResponseCurveModel::new(
+            vec!["a".into(), "b".into()],
+            vec!["revenue".into(), "reach".into()],
+            vec![10.0, 0.0],
+            &[
+                spec("a", "revenue"),
+                spec("b", "revenue"),
+                spec("b", "reach"),
+            ],
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn model_sums_curves_and_baseline() {
+        let model = two_channel_model();
+        let out = model
+            .evaluate(array![[50.0, 50.0], [0.0, 150.0]].view())
+            .unwrap();
+        assert!((out[[0, 0]] - 1010.0).abs() < 1e-9);
+        assert!((out[[0, 1]] - 500.0).abs() < 1e-9);
+        assert!((out[[1, 0]] - 760.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn wrong_column_count_is_an_error() {
+        let model = two_channel_model();
+        let error = model.evaluate(array![[1.0, 2.0, 3.0]].view()).unwrap_err();
+        assert!(error.to_string().contains("3 values"));
+    }
+
+    #[test]
+    fn duplicate_kpi_is_rejected() {
+        let error = ResponseCurveModel::new(
+            vec!["a".into()],
+            vec!["x".into(), "x".into()],
+            vec![0.0, 0.0],
+            &[],
+        )
+        .unwrap_err();
+        assert!(error.to_string().contains("named twice"));
+    }
+
+    #[test]
+    fn unknown_channel_in_curve_is_rejected() {
+        let spec = spec("radio", "x", curve(1.0, 0.0, 0.0));
+        let error = ResponseCurveModel::new(vec!["a".into()], vec!["x".into()], vec![0.0], &[spec])
+            .unwrap_err();
+        assert!(error.to_string().contains("`radio` is not one of: a"));
+    }
+}

@@ -17,88 +17,147 @@ use ndarray::{Array2, ArrayView1, ArrayView2, Axis};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::adstock::Adstock;
 use crate::error::CoreError;
 use crate::model::{check_columns, ResponseModel};
 use crate::saturation::Saturation;
 
-/// One channel's response curve for one KPI.
+/// Whether spend is adstocked before the saturation curve applies, or after.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Order {
+    /// Saturation of adstocked spend, as Robyn, PyMC-Marketing by default and Meridian's media.
+    #[default]
+    AdstockFirst,
+    /// Adstock of saturated spend, as PyMC-Marketing with `adstock_first = False`.
+    SaturationFirst,
+}
+
+impl Order {
+    fn is_default(&self) -> bool {
+        *self == Order::AdstockFirst
+    }
+}
+
+/// One channel's response curve for one KPI, for a spend held every period.
+///
+/// With adstock first, a spend `x` settles at the level `a = s * x + carryover`, where `s` is
+/// the adstock's steady state, and the response is `coefficient * saturation(a)`. With
+/// saturation first, each period's spend saturates on its own and adstock adds the carried
+/// responses up: `coefficient * s * saturation(x)`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct ResponseCurve {
     /// Multiplier of the saturation curve, in KPI units per period.
     pub coefficient: f64,
     /// Saturation family and parameters.
     pub saturation: Saturation,
-    /// Geometric adstock decay rate in [0, 1).
-    pub theta: f64,
+    /// Adstock family and parameters.
+    pub adstock: Adstock,
+    /// Whether adstock or saturation applies first.
+    pub order: Order,
     /// Adstocked spend added to the plan's own, for example historical carry-over.
     pub carryover: f64,
+    /// Steady state of the adstock, cached because every evaluation needs it.
+    #[serde(skip)]
+    steady: f64,
 }
 
 impl ResponseCurve {
-    /// A Hill curve as Robyn writes it: coefficient, shape `alpha` and inflexion point.
-    pub fn hill(coefficient: f64, alpha: f64, inflexion: f64, theta: f64, carryover: f64) -> Self {
+    /// Builds a curve from its parts.
+    pub fn new(
+        coefficient: f64,
+        saturation: Saturation,
+        adstock: Adstock,
+        order: Order,
+        carryover: f64,
+    ) -> Self {
         Self {
             coefficient,
-            saturation: Saturation::Hill {
-                shape: alpha,
-                half: inflexion,
-            },
-            theta,
+            saturation,
+            adstock,
+            order,
             carryover,
+            steady: adstock.steady_state(),
         }
+    }
+
+    /// A Hill curve as Robyn writes it: coefficient, shape `alpha`, inflexion point and an
+    /// unbounded geometric adstock with decay `theta`.
+    pub fn hill(coefficient: f64, alpha: f64, inflexion: f64, theta: f64, carryover: f64) -> Self {
+        let saturation = Saturation::Hill {
+            shape: alpha,
+            half: inflexion,
+        };
+        let adstock = Adstock::Geometric {
+            theta,
+            max_lag: None,
+            normalize: false,
+        };
+        Self::new(
+            coefficient,
+            saturation,
+            adstock,
+            Order::AdstockFirst,
+            carryover,
+        )
     }
 
     /// Checks every parameter, naming `field` (for example `model.curves[3]`) in the error.
     ///
     /// # Errors
     ///
-    /// Returns [`CoreError::Invalid`] for a non-finite coefficient, a saturation parameter
-    /// outside its domain, `theta` outside [0, 1) or a negative carry-over.
+    /// Returns [`CoreError::Invalid`] for a non-finite coefficient, a saturation or adstock
+    /// parameter outside its domain, a negative carry-over, or a carry-over with saturation
+    /// first.
     pub fn validate(&self, field: &str) -> Result<(), CoreError> {
-        let checks = [
-            (
-                "coefficient",
-                self.coefficient,
-                self.coefficient.is_finite(),
-                "a finite number",
-            ),
-            (
-                "theta",
-                self.theta,
-                self.theta.is_finite() && (0.0..1.0).contains(&self.theta),
-                "a decay rate in [0, 1)",
-            ),
-            (
-                "carryover",
-                self.carryover,
-                self.carryover.is_finite() && self.carryover >= 0.0,
-                "an amount of at least 0",
-            ),
-        ];
-        for (name, value, ok, expected) in checks {
-            if !ok {
-                return Err(CoreError::invalid(
-                    format!("{field}.{name}"),
-                    format!("{value} is out of range: use {expected}"),
-                ));
-            }
+        if !self.coefficient.is_finite() {
+            return Err(CoreError::invalid(
+                format!("{field}.coefficient"),
+                format!("{} is out of range: use a finite number", self.coefficient),
+            ));
         }
+        if !self.carryover.is_finite() || self.carryover < 0.0 {
+            return Err(CoreError::invalid(
+                format!("{field}.carryover"),
+                format!(
+                    "{} is out of range: use an amount of at least 0",
+                    self.carryover
+                ),
+            ));
+        }
+        if self.order == Order::SaturationFirst && self.carryover != 0.0 {
+            return Err(CoreError::invalid(
+                format!("{field}.carryover"),
+                "a carry-over of adstocked spend needs order = \"adstock_first\": remove it or \
+                 change the order",
+            ));
+        }
+        self.adstock.validate(field)?;
         self.saturation.validate(field)
     }
 
-    /// Adstocked level reached by a spend of `spend` per period.
+    /// Adstocked level reached by a spend of `spend` held every period.
     pub fn adstocked(&self, spend: f64) -> f64 {
-        spend.max(0.0) / (1.0 - self.theta) + self.carryover
+        spend.max(0.0) * self.steady + self.carryover
     }
 
-    /// Response to a spend of `spend` per period.
+    /// Response to a spend of `spend` held every period.
     pub fn response(&self, spend: f64) -> f64 {
-        self.coefficient * self.saturation.value(self.adstocked(spend))
+        match self.order {
+            Order::AdstockFirst => self.coefficient * self.saturation.value(self.adstocked(spend)),
+            Order::SaturationFirst => {
+                self.coefficient * self.steady * self.saturation.value(spend.max(0.0))
+            }
+        }
     }
 
     /// Derivative of the response with respect to spend.
     pub fn marginal(&self, spend: f64) -> f64 {
-        self.coefficient * self.saturation.derivative(self.adstocked(spend)) / (1.0 - self.theta)
+        let level = match self.order {
+            Order::AdstockFirst => self.adstocked(spend),
+            Order::SaturationFirst => spend.max(0.0),
+        };
+        self.coefficient * self.steady * self.saturation.derivative(level)
     }
 }
 
@@ -176,9 +235,17 @@ pub struct CurveSpec {
     /// Exponential level scale.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub k: Option<f64>,
-    /// Geometric adstock decay rate in [0, 1).
+    /// Decay rate in [0, 1) of an unbounded geometric adstock, Robyn's `thetas`; a shorthand
+    /// for `adstock = { family = "geometric", theta = ... }`.
     #[serde(default)]
     pub theta: f64,
+    /// Adstock family and parameters, for example
+    /// `{ family = "weibull_cdf", shape = 1.5, scale = 3.0, max_lag = 12 }`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adstock: Option<Adstock>,
+    /// Whether adstock or saturation applies first; `adstock_first` when absent.
+    #[serde(default, skip_serializing_if = "Order::is_default")]
+    pub order: Order,
     /// Adstocked spend added to the plan's own.
     #[serde(default)]
     pub carryover: f64,
@@ -212,6 +279,8 @@ impl CurveSpec {
             c: None,
             k: None,
             theta,
+            adstock: None,
+            order: Order::AdstockFirst,
             carryover,
         }
     }
@@ -279,12 +348,25 @@ impl CurveSpec {
             })
         };
         let (saturation, multiplier) = self.saturation(family, &get)?;
-        let curve = ResponseCurve {
-            coefficient: self.coefficient.unwrap_or(1.0) * multiplier,
-            saturation,
-            theta: self.theta,
-            carryover: self.carryover,
+        let adstock = match self.adstock {
+            Some(_) if self.theta != 0.0 => {
+                return Err(CoreError::invalid(
+                    format!("{field}.theta"),
+                    "both `theta` and `adstock` are given: move theta into the adstock table",
+                ))
+            }
+            Some(adstock) => adstock,
+            None => Adstock::Geometric {
+                theta: self.theta,
+                max_lag: None,
+                normalize: false,
+            },
         };
+        // Validate before building, because the steady state of invalid weights is meaningless.
+        adstock.validate(field)?;
+        let coefficient = self.coefficient.unwrap_or(1.0) * multiplier;
+        let curve =
+            ResponseCurve::new(coefficient, saturation, adstock, self.order, self.carryover);
         curve.validate(field)?;
         Ok(curve)
     }
@@ -565,12 +647,16 @@ mod tests {
         let Saturation::Hill { shape, half } = curve.saturation else {
             unreachable!("tests build Hill curves only")
         };
+        let Adstock::Geometric { theta, .. } = curve.adstock else {
+            unreachable!("tests build geometric adstock only")
+        };
         let parameters = (curve.coefficient, shape, half);
-        CurveSpec::hill(channel, kpi, parameters, curve.theta, curve.carryover)
+        CurveSpec::hill(channel, kpi, parameters, theta, curve.carryover)
     }
 
     fn parse(text: &str) -> Result<ResponseCurve, CoreError> {
-        let spec: CurveSpec = toml::from_str(text).unwrap();
+        let spec: CurveSpec =
+            toml::from_str(text).map_err(|e| CoreError::invalid("toml", e.to_string()))?;
         spec.curve("model.curves[0]")
     }
 
@@ -632,7 +718,10 @@ mod tests {
             .validate("model.curves[0]")
             .unwrap_err();
         let message = error.to_string();
-        assert!(message.contains("model.curves[0].theta"), "{message}");
+        assert!(
+            message.contains("model.curves[0].adstock.theta"),
+            "{message}"
+        );
         assert!(message.contains("[0, 1)"), "{message}");
     }
 
@@ -678,6 +767,48 @@ mod tests {
             assert!(curve.response(10.0) > 0.0, "{case}");
             assert!(curve.marginal(10.0) > 0.0, "{case}");
         }
+    }
+
+    #[test]
+    fn adstock_table_sets_steady_state() {
+        let text = "channel = 'tv'\nkpi = 'y'\nalpha = 1.0\ninflexion = 30.0\n\
+                    adstock = { family = 'geometric', theta = 0.5, max_lag = 1 }";
+        // Weights 1 and 0.5: a spend of 20 settles at 30, the inflexion.
+        let curve = parse(text).unwrap();
+        assert!((curve.response(20.0) - 0.5).abs() < 1e-12);
+        let h = 1e-6;
+        let numeric = (curve.response(20.0 + h) - curve.response(20.0 - h)) / (2.0 * h);
+        assert!((numeric - curve.marginal(20.0)).abs() < 1e-8);
+    }
+
+    #[test]
+    fn saturation_first_scales_saturated_spend() {
+        let text = "channel = 'tv'\nkpi = 'y'\nalpha = 1.0\ninflexion = 20.0\norder = 'saturation_first'\n\
+                    adstock = { family = 'binomial', alpha = 0.5, max_lag = 2 }";
+        let curve = parse(text).unwrap();
+        // Binomial weights are normalized, so the steady state is 1 and the response f(20).
+        assert!((curve.response(20.0) - 0.5).abs() < 1e-12);
+        let h = 1e-6;
+        let numeric = (curve.response(20.0 + h) - curve.response(20.0 - h)) / (2.0 * h);
+        assert!((numeric - curve.marginal(20.0)).abs() < 1e-8);
+    }
+
+    #[test]
+    fn theta_and_adstock_together_are_rejected() {
+        let text = "channel = 'tv'\nkpi = 'y'\nalpha = 1.0\ninflexion = 2.0\ntheta = 0.3\n\
+                    adstock = { family = 'geometric', theta = 0.5 }";
+        let message = parse(text).unwrap_err().to_string();
+        assert!(message.contains("model.curves[0].theta"), "{message}");
+    }
+
+    #[test]
+    fn unknown_adstock_family_is_rejected() {
+        let text = "channel = 'tv'\nkpi = 'y'\nalpha = 1.0\ninflexion = 2.0\n\
+                    adstock = { family = 'weibull', shape = 1.0 }";
+        let spec: Result<CurveSpec, _> = toml::from_str(text);
+        let message = spec.unwrap_err().to_string();
+        assert!(message.contains("weibull"), "{message}");
+        assert!(message.contains("weibull_cdf"), "{message}");
     }
 
     #[test]

@@ -35,6 +35,7 @@
 //! assert!(plan.checks.iter().all(|c| c.satisfied));
 //! ```
 
+pub mod adstock;
 pub mod constraint;
 pub mod curve;
 pub mod error;

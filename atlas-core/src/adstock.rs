@@ -11,8 +11,8 @@
 //! | `weibull_pdf` | Weibull density at `l + 1`, rescaled to [0, 1] over the lags | PyMC-Marketing `WeibullPDFAdstock` |
 //! | `binomial` | `(1 - l / (max_lag + 1))^(1 / alpha - 1)`, always normalized | Meridian `binomial` decay |
 //!
-//! `normalize` divides the weights by their sum, so adstock preserves total spend. A plan that
-//! holds a spend `x` every period settles at the level `x * sum(w)`, the steady state.
+//! `normalize` divides the weights by their sum, so adstock preserves total spend. A spend `x`
+//! repeated every period settles at the level `x * sum(w)`, the steady state.
 
 use serde::{Deserialize, Serialize};
 

@@ -13,7 +13,9 @@
 //! allocator uses it for the mean carry-over of historical spend, with `theta = 0`. The
 //! saturation families and their parameters are listed in [`crate::saturation`].
 
-use ndarray::{Array2, ArrayView1, ArrayView2, Axis};
+use std::collections::BTreeMap;
+
+use ndarray::{Array2, Array3, ArrayView1, ArrayView2, Axis};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -249,6 +251,11 @@ pub struct CurveSpec {
     /// Adstocked spend added to the plan's own.
     #[serde(default)]
     pub carryover: f64,
+    /// Posterior draws of any of the parameters above, by parameter name, for example
+    /// `{ coefficient = [0.9, 1.1, 1.0], slope = [1.8, 2.1, 2.0] }`. Every list of every curve
+    /// of a model has the same length, the number of draws.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub draws: BTreeMap<String, Vec<f64>>,
 }
 
 impl CurveSpec {
@@ -282,7 +289,97 @@ impl CurveSpec {
             adstock: None,
             order: Order::AdstockFirst,
             carryover,
+            draws: BTreeMap::new(),
         }
+    }
+
+    /// Number of posterior draws the curve carries, 0 for a point estimate.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`CoreError::Invalid`] when the draw lists differ in length or one is empty.
+    pub fn draw_count(&self, field: &str) -> Result<usize, CoreError> {
+        let mut count = None;
+        for (name, values) in &self.draws {
+            match count {
+                _ if values.is_empty() => {
+                    return Err(CoreError::invalid(
+                        format!("{field}.draws.{name}"),
+                        "the list of draws is empty: give one value per draw or remove it",
+                    ))
+                }
+                Some(expected) if expected != values.len() => {
+                    return Err(CoreError::invalid(
+                        format!("{field}.draws.{name}"),
+                        format!(
+                            "{} draws, but the curve's other parameters have {expected}: give \
+                             every parameter the same number of draws",
+                            values.len()
+                        ),
+                    ))
+                }
+                _ => count = Some(values.len()),
+            }
+        }
+        Ok(count.unwrap_or(0))
+    }
+
+    /// Builds the curve of draw `draw`, or the point estimate for `None`; `field` names the
+    /// curve in errors.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`CoreError::Invalid`] for a draw of an unknown parameter, and the errors of
+    /// [`CurveSpec::curve`].
+    pub fn curve_at(&self, field: &str, draw: Option<usize>) -> Result<ResponseCurve, CoreError> {
+        let Some(draw) = draw.filter(|_| !self.draws.is_empty()) else {
+            return self.curve(field);
+        };
+        let mut spec = self.clone();
+        spec.draws.clear();
+        for (name, values) in &self.draws {
+            let value = values.get(draw).copied().unwrap_or(f64::NAN);
+            if !spec.set_parameter(name, value) {
+                return Err(CoreError::invalid(
+                    format!("{field}.draws.{name}"),
+                    format!(
+                        "`{name}` is not a curve parameter: draws can vary coefficient, theta, \
+                         carryover and the family's parameters ({})",
+                        self.parameters().map(|(n, _)| n).join(", ")
+                    ),
+                ));
+            }
+        }
+        spec.curve(&format!("{field} draw {draw}"))
+    }
+
+    fn set_parameter(&mut self, name: &str, value: f64) -> bool {
+        let slot = match name {
+            "coefficient" => &mut self.coefficient,
+            "alpha" => &mut self.alpha,
+            "inflexion" => &mut self.inflexion,
+            "slope" => &mut self.slope,
+            "ec" => &mut self.ec,
+            "kappa" => &mut self.kappa,
+            "beta" => &mut self.beta,
+            "sigma" => &mut self.sigma,
+            "lambda" => &mut self.lambda,
+            "eps" => &mut self.eps,
+            "b" => &mut self.b,
+            "c" => &mut self.c,
+            "k" => &mut self.k,
+            "theta" => {
+                self.theta = value;
+                return true;
+            }
+            "carryover" => {
+                self.carryover = value;
+                return true;
+            }
+            _ => return false,
+        };
+        *slot = Some(value);
+        true
     }
 
     fn parameters(&self) -> [(&'static str, Option<f64>); 12] {
@@ -447,14 +544,16 @@ impl CurveSpec {
     }
 }
 
-/// Per channel and per KPI response curves plus a baseline per KPI.
+/// Per channel and per KPI response curves plus a baseline per KPI, with optional posterior
+/// draws of the curves' parameters. Without draws the model has one draw.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResponseCurveModel {
     channels: Vec<String>,
     kpis: Vec<String>,
     baselines: Vec<f64>,
-    /// `curves[k][c]` is channel `c`'s curve for KPI `k`, if the channel moves that KPI.
-    curves: Vec<Vec<Option<ResponseCurve>>>,
+    /// `curves[d][k][c]` is channel `c`'s curve for KPI `k` in draw `d`, if the channel moves
+    /// that KPI.
+    curves: Vec<Vec<Vec<Option<ResponseCurve>>>>,
 }
 
 impl ResponseCurveModel {
@@ -463,8 +562,8 @@ impl ResponseCurveModel {
     /// # Errors
     ///
     /// Returns [`CoreError::Invalid`] for a KPI named twice, a baseline that is not finite, a
-    /// curve naming an unknown channel or KPI, a channel and KPI pair given twice, or an invalid
-    /// curve parameter.
+    /// curve naming an unknown channel or KPI, a channel and KPI pair given twice, an invalid
+    /// curve parameter, or curves with different numbers of draws.
     pub fn new(
         channels: Vec<String>,
         kpis: Vec<String>,
@@ -472,26 +571,34 @@ impl ResponseCurveModel {
         specs: &[CurveSpec],
     ) -> Result<Self, CoreError> {
         validate_kpis(&kpis, &baselines)?;
-        let mut curves = vec![vec![None; channels.len()]; kpis.len()];
-        for (index, spec) in specs.iter().enumerate() {
-            let field = format!(
-                "model.curves[{index}] (channel `{}`, KPI `{}`)",
-                spec.channel, spec.kpi
-            );
-            let curve = spec.curve(&field)?;
+        let fields: Vec<String> = specs
+            .iter()
+            .enumerate()
+            .map(|(index, spec)| {
+                format!(
+                    "model.curves[{index}] (channel `{}`, KPI `{}`)",
+                    spec.channel, spec.kpi
+                )
+            })
+            .collect();
+        let draws = model_draw_count(specs, &fields)?;
+        let mut curves = vec![vec![vec![None; channels.len()]; kpis.len()]; draws.max(1)];
+        for (spec, field) in specs.iter().zip(&fields) {
             let channel = find(&channels, &spec.channel, &format!("{field}.channel"))?;
             let kpi = find(&kpis, &spec.kpi, &format!("{field}.kpi"))?;
-            let slot = &mut curves[kpi][channel];
-            if slot.is_some() {
+            if curves[0][kpi][channel].is_some() {
                 return Err(CoreError::invalid(
-                    field,
+                    field.clone(),
                     format!(
                         "channel `{}` already has a curve for KPI `{}`: keep one of them",
                         spec.channel, spec.kpi
                     ),
                 ));
             }
-            *slot = Some(curve);
+            for (draw, slots) in curves.iter_mut().enumerate() {
+                let draw = (draws > 0).then_some(draw);
+                slots[kpi][channel] = Some(spec.curve_at(field, draw)?);
+            }
         }
         Ok(Self {
             channels,
@@ -501,9 +608,9 @@ impl ResponseCurveModel {
         })
     }
 
-    /// Returns the curve of `channel` for `kpi`, by position.
+    /// Returns the point curve (the first draw) of `channel` for `kpi`, by position.
     pub fn curve(&self, kpi: usize, channel: usize) -> Option<&ResponseCurve> {
-        self.curves.get(kpi)?.get(channel)?.as_ref()
+        self.curves.first()?.get(kpi)?.get(channel)?.as_ref()
     }
 
     /// Baseline of each KPI.
@@ -511,17 +618,75 @@ impl ResponseCurveModel {
         &self.baselines
     }
 
-    fn evaluate_row(&self, spend: ArrayView1<'_, f64>, out: &mut [f64]) {
+    /// Adds draw `draw`'s KPI values of one plan to `out`, scaled by `scale`.
+    fn accumulate_draw(
+        &self,
+        draw: usize,
+        spend: ArrayView1<'_, f64>,
+        scale: f64,
+        out: &mut [f64],
+    ) {
         for (k, value) in out.iter_mut().enumerate() {
             let mut total = self.baselines[k];
-            for (c, curve) in self.curves[k].iter().enumerate() {
+            for (c, curve) in self.curves[draw][k].iter().enumerate() {
                 if let Some(curve) = curve {
                     total += curve.response(spend[c]);
                 }
             }
-            *value = total;
+            *value += scale * total;
         }
     }
+
+    /// Applies `measure` to every curve at its channel's spend and averages over draws:
+    /// KPIs x channels.
+    fn per_curve(
+        &self,
+        spend: ArrayView1<'_, f64>,
+        measure: fn(&ResponseCurve, f64) -> f64,
+    ) -> Array2<f64> {
+        let mut out = Array2::zeros((self.kpis.len(), self.channels.len()));
+        let scale = 1.0 / self.curves.len() as f64;
+        for curves in &self.curves {
+            for (k, row) in curves.iter().enumerate() {
+                for (c, curve) in row.iter().enumerate() {
+                    if let Some(curve) = curve {
+                        out[[k, c]] += scale * measure(curve, spend[c]);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn evaluate_row(&self, spend: ArrayView1<'_, f64>, out: &mut [f64]) {
+        out.fill(0.0);
+        let scale = 1.0 / self.curves.len() as f64;
+        for draw in 0..self.curves.len() {
+            self.accumulate_draw(draw, spend, scale, out);
+        }
+    }
+}
+
+fn model_draw_count(specs: &[CurveSpec], fields: &[String]) -> Result<usize, CoreError> {
+    let mut draws = 0;
+    let mut first = String::new();
+    for (spec, field) in specs.iter().zip(fields) {
+        let count = spec.draw_count(field)?;
+        if count == 0 {
+            continue;
+        }
+        if draws != 0 && count != draws {
+            return Err(CoreError::invalid(
+                format!("{field}.draws"),
+                format!("{count} draws, but {first} has {draws}: give every curve the same number"),
+            ));
+        }
+        if draws == 0 {
+            draws = count;
+            first = field.clone();
+        }
+    }
+    Ok(draws)
 }
 
 fn validate_kpis(kpis: &[String], baselines: &[f64]) -> Result<(), CoreError> {
@@ -603,26 +768,47 @@ impl ResponseModel for ResponseCurveModel {
 
     fn contributions(&self, spend: ArrayView1<'_, f64>) -> Result<Array2<f64>, CoreError> {
         check_columns(self, spend.len())?;
-        let mut out = Array2::zeros((self.channels.len(), self.kpis.len()));
-        for (k, curves) in self.curves.iter().enumerate() {
-            for (c, curve) in curves.iter().enumerate() {
-                if let Some(curve) = curve {
-                    out[[c, k]] = curve.response(spend[c]);
-                }
-            }
-        }
-        Ok(out)
+        Ok(self
+            .per_curve(spend, ResponseCurve::response)
+            .t()
+            .to_owned())
     }
 
     fn gradient(&self, spend: ArrayView1<'_, f64>) -> Option<Result<Array2<f64>, CoreError>> {
         if let Err(error) = check_columns(self, spend.len()) {
             return Some(Err(error));
         }
-        let mut out = Array2::zeros((self.kpis.len(), self.channels.len()));
-        for (k, curves) in self.curves.iter().enumerate() {
-            for (c, curve) in curves.iter().enumerate() {
-                if let Some(curve) = curve {
-                    out[[k, c]] = curve.marginal(spend[c]);
+        Some(Ok(self.per_curve(spend, ResponseCurve::marginal)))
+    }
+
+    fn draws(&self) -> usize {
+        self.curves.len()
+    }
+
+    fn evaluate_draws(&self, spend: ArrayView2<'_, f64>) -> Result<Array3<f64>, CoreError> {
+        check_columns(self, spend.ncols())?;
+        let mut out = Array3::zeros((self.curves.len(), spend.nrows(), self.kpis.len()));
+        for (draw, mut block) in out.axis_iter_mut(Axis(0)).enumerate() {
+            for (mut row, plan) in block.axis_iter_mut(Axis(0)).zip(spend.axis_iter(Axis(0))) {
+                if let Some(slice) = row.as_slice_mut() {
+                    self.accumulate_draw(draw, plan, 1.0, slice);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn gradient_draws(&self, spend: ArrayView1<'_, f64>) -> Option<Result<Array3<f64>, CoreError>> {
+        if let Err(error) = check_columns(self, spend.len()) {
+            return Some(Err(error));
+        }
+        let mut out = Array3::zeros((self.curves.len(), self.kpis.len(), self.channels.len()));
+        for (draw, curves) in self.curves.iter().enumerate() {
+            for (k, row) in curves.iter().enumerate() {
+                for (c, curve) in row.iter().enumerate() {
+                    if let Some(curve) = curve {
+                        out[[draw, k, c]] = curve.marginal(spend[c]);
+                    }
                 }
             }
         }

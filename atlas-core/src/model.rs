@@ -2,7 +2,7 @@
 
 use std::fmt::Debug;
 
-use ndarray::{Array2, ArrayView1, ArrayView2};
+use ndarray::{Array2, Array3, ArrayView1, ArrayView2, Axis};
 
 use crate::error::CoreError;
 
@@ -39,6 +39,28 @@ pub trait ResponseModel: Send + Sync + Debug {
     fn gradient(&self, spend: ArrayView1<'_, f64>) -> Option<Result<Array2<f64>, CoreError>> {
         let _ = spend;
         None
+    }
+
+    /// Number of posterior draws of the model's parameters; 1 for a point estimate.
+    fn draws(&self) -> usize {
+        1
+    }
+
+    /// Evaluates every KPI for every candidate in every draw: draws x candidates x KPIs.
+    /// [`ResponseModel::evaluate`] returns the mean over draws.
+    ///
+    /// # Errors
+    ///
+    /// Returns the errors of [`ResponseModel::evaluate`].
+    fn evaluate_draws(&self, spend: ArrayView2<'_, f64>) -> Result<Array3<f64>, CoreError> {
+        Ok(self.evaluate(spend)?.insert_axis(Axis(0)))
+    }
+
+    /// Gradient of every KPI in every draw at one plan (draws x KPIs x channels), or `None`
+    /// when the model cannot differentiate itself.
+    fn gradient_draws(&self, spend: ArrayView1<'_, f64>) -> Option<Result<Array3<f64>, CoreError>> {
+        self.gradient(spend)
+            .map(|result| result.map(|g| g.insert_axis(Axis(0))))
     }
 
     /// Returns whether the total of each KPI is a sum of per-channel terms plus a constant.

@@ -35,6 +35,72 @@ pub enum Measure {
     TotalSpend,
 }
 
+/// Summary of a KPI over the model's posterior draws.
+///
+/// The worse tail is the low one for a maximized KPI and the high one for a minimized KPI,
+/// so `Cvar { level: 0.1 }` on revenue is the mean revenue of the worst 10 % of draws.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[serde(tag = "measure", rename_all = "snake_case")]
+pub enum Risk {
+    /// Mean over draws.
+    #[default]
+    Mean,
+    /// The `level` quantile from the worse end, linearly interpolated between draws.
+    Quantile {
+        /// Tail share in (0, 1).
+        level: f64,
+    },
+    /// Conditional value at risk: the mean of the worst `ceil(level * draws)` draws.
+    Cvar {
+        /// Tail share in (0, 1).
+        level: f64,
+    },
+}
+
+impl Risk {
+    /// Weights over draws such that the summary is `sum_d weights[d] * values[d]`; they sum
+    /// to 1. Ties between draws are broken by draw index, so the weights are deterministic.
+    pub fn draw_weights(&self, values: &[f64], sense: Sense) -> Vec<f64> {
+        let n = values.len();
+        let mut weights = vec![0.0; n];
+        if n == 0 {
+            return weights;
+        }
+        if let Risk::Mean = self {
+            return vec![1.0 / n as f64; n];
+        }
+        let mut order: Vec<usize> = (0..n).collect();
+        // Worst first: ascending for a maximized KPI, descending for a minimized one.
+        order.sort_by(|&a, &b| {
+            let by_value = values[a].total_cmp(&values[b]);
+            let by_value = if sense == Sense::Maximize {
+                by_value
+            } else {
+                by_value.reverse()
+            };
+            by_value.then(a.cmp(&b))
+        });
+        match *self {
+            Risk::Quantile { level } => {
+                let position = level * (n - 1) as f64;
+                let low = position.floor() as usize;
+                let high = position.ceil() as usize;
+                let fraction = position - low as f64;
+                weights[order[low]] += 1.0 - fraction;
+                weights[order[high.min(n - 1)]] += fraction;
+            }
+            Risk::Cvar { level } => {
+                let tail = ((level * n as f64).ceil() as usize).clamp(1, n);
+                for &draw in &order[..tail] {
+                    weights[draw] = 1.0 / tail as f64;
+                }
+            }
+            Risk::Mean => {}
+        }
+        weights
+    }
+}
+
 /// One objective of the problem.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Objective {
@@ -46,4 +112,52 @@ pub struct Objective {
     pub sense: Sense,
     /// Weight in the weighted sum, a share of the trade-off; the weights of a problem sum to 1.
     pub weight: f64,
+    /// Summary of the KPI over posterior draws.
+    pub risk: Risk,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(risk: Risk, values: &[f64], sense: Sense) -> f64 {
+        let weights = risk.draw_weights(values, sense);
+        weights.iter().zip(values).map(|(w, v)| w * v).sum()
+    }
+
+    #[test]
+    fn risk_summaries_match_hand_values() {
+        let values = [40.0, 10.0, 30.0, 20.0, 50.0];
+        assert_eq!(summary(Risk::Mean, &values, Sense::Maximize), 30.0);
+        // Sorted low to high: 10, 20, 30, 40, 50; the 0.25 quantile sits at position 1.
+        assert_eq!(
+            summary(Risk::Quantile { level: 0.25 }, &values, Sense::Maximize),
+            20.0
+        );
+        // Position 0.1 * 4 = 0.4 between 10 and 20.
+        let interpolated = summary(Risk::Quantile { level: 0.1 }, &values, Sense::Maximize);
+        assert!((interpolated - 14.0).abs() < 1e-12);
+        // The worst ceil(0.4 * 5) = 2 draws: 10 and 20 when maximizing, 50 and 40 when minimizing.
+        assert_eq!(
+            summary(Risk::Cvar { level: 0.4 }, &values, Sense::Maximize),
+            15.0
+        );
+        assert_eq!(
+            summary(Risk::Cvar { level: 0.4 }, &values, Sense::Minimize),
+            45.0
+        );
+    }
+
+    #[test]
+    fn risk_weights_sum_to_one() {
+        let values = [3.0, 3.0, 1.0, 7.0];
+        for risk in [
+            Risk::Mean,
+            Risk::Quantile { level: 0.3 },
+            Risk::Cvar { level: 0.6 },
+        ] {
+            let sum: f64 = risk.draw_weights(&values, Sense::Maximize).iter().sum();
+            assert!((sum - 1.0).abs() < 1e-12, "{risk:?}");
+        }
+    }
 }

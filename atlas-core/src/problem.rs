@@ -2,13 +2,13 @@
 
 use std::sync::Arc;
 
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
+use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2, Axis};
 use serde::Serialize;
 
 use crate::constraint::{check_all, share_conflict, Constraint, ConstraintCheck};
 use crate::error::CoreError;
 use crate::model::ResponseModel;
-use crate::objective::{Measure, Objective};
+use crate::objective::{Measure, Objective, Risk};
 use crate::projection::LinearSet;
 use crate::space::DecisionSpace;
 
@@ -153,14 +153,30 @@ impl Problem {
     /// Returns the model's error, or [`CoreError::Model`] when it returns a value that is not
     /// finite.
     pub fn objective_values(&self, plans: ArrayView2<'_, f64>) -> Result<Array2<f64>, CoreError> {
-        let kpis = self.model.evaluate(plans)?;
         let mut out = Array2::zeros((plans.nrows(), self.objectives.len()));
-        for (j, objective) in self.objectives.iter().enumerate() {
-            let column = match objective.measure {
-                Measure::Kpi(k) => kpis.column(k).to_owned(),
-                Measure::TotalSpend => plans.sum_axis(Axis(1)),
-            };
-            out.column_mut(j).assign(&column);
+        if self.uses_draws() {
+            let draws = self.model.evaluate_draws(plans)?;
+            for (j, objective) in self.objectives.iter().enumerate() {
+                for n in 0..plans.nrows() {
+                    out[[n, j]] = match objective.measure {
+                        Measure::Kpi(k) => {
+                            let values = draws.slice(s![.., n, k]).to_vec();
+                            let weights = objective.risk.draw_weights(&values, objective.sense);
+                            weights.iter().zip(&values).map(|(w, v)| w * v).sum()
+                        }
+                        Measure::TotalSpend => plans.row(n).sum(),
+                    };
+                }
+            }
+        } else {
+            let kpis = self.model.evaluate(plans)?;
+            for (j, objective) in self.objectives.iter().enumerate() {
+                let column = match objective.measure {
+                    Measure::Kpi(k) => kpis.column(k).to_owned(),
+                    Measure::TotalSpend => plans.sum_axis(Axis(1)),
+                };
+                out.column_mut(j).assign(&column);
+            }
         }
         if let Some(bad) = out.iter().find(|v| !v.is_finite()) {
             return Err(CoreError::Model(format!(
@@ -170,6 +186,12 @@ impl Problem {
         Ok(out)
     }
 
+    /// Returns whether some objective summarizes draws other than by their mean, which the
+    /// model's mean output cannot give.
+    fn uses_draws(&self) -> bool {
+        self.model.draws() > 1 && self.objectives.iter().any(|o| o.risk != Risk::Mean)
+    }
+
     /// Gradient of every objective at one plan (objectives x channels), from the model's own
     /// gradient or, when it has none, central finite differences.
     ///
@@ -177,6 +199,9 @@ impl Problem {
     ///
     /// Returns the model's error.
     pub fn objective_gradient(&self, x: ArrayView1<'_, f64>) -> Result<Array2<f64>, CoreError> {
+        if self.uses_draws() {
+            return self.risk_gradient(x);
+        }
         let kpi_gradient = match self.model.gradient(x) {
             Some(gradient) => gradient?,
             None => self.finite_difference_gradient(x)?,
@@ -186,6 +211,58 @@ impl Problem {
             match objective.measure {
                 Measure::Kpi(k) => out.row_mut(j).assign(&kpi_gradient.row(k)),
                 Measure::TotalSpend => out.row_mut(j).fill(1.0),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Gradient of risk summaries: each draw's gradient weighted as the summary weights the
+    /// draw's value. Quantiles and CVaR are not smooth where draws swap order, so this is a
+    /// subgradient there.
+    fn risk_gradient(&self, x: ArrayView1<'_, f64>) -> Result<Array2<f64>, CoreError> {
+        let batch = x.insert_axis(Axis(0));
+        let values = self.model.evaluate_draws(batch)?;
+        let gradients = match self.model.gradient_draws(x) {
+            Some(gradients) => gradients?,
+            None => return self.objective_finite_differences(x),
+        };
+        let mut out = Array2::zeros((self.objectives.len(), x.len()));
+        for (j, objective) in self.objectives.iter().enumerate() {
+            match objective.measure {
+                Measure::Kpi(k) => {
+                    let draw_values = values.slice(s![.., 0, k]).to_vec();
+                    let weights = objective.risk.draw_weights(&draw_values, objective.sense);
+                    for (d, weight) in weights.iter().enumerate() {
+                        let row = gradients.slice(s![d, k, ..]);
+                        out.row_mut(j).scaled_add(*weight, &row);
+                    }
+                }
+                Measure::TotalSpend => out.row_mut(j).fill(1.0),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Central finite differences of the objective values themselves.
+    fn objective_finite_differences(
+        &self,
+        x: ArrayView1<'_, f64>,
+    ) -> Result<Array2<f64>, CoreError> {
+        let n = x.len();
+        let mut plans = Array2::zeros((2 * n, n));
+        for i in 0..n {
+            let step = 1e-6 * x[i].abs().max(1.0);
+            plans.row_mut(2 * i).assign(&x);
+            plans.row_mut(2 * i + 1).assign(&x);
+            plans[[2 * i, i]] += step;
+            plans[[2 * i + 1, i]] = (x[i] - step).max(0.0);
+        }
+        let values = self.objective_values(plans.view())?;
+        let mut out = Array2::zeros((self.objectives.len(), n));
+        for i in 0..n {
+            let width = plans[[2 * i, i]] - plans[[2 * i + 1, i]];
+            for j in 0..self.objectives.len() {
+                out[[j, i]] = (values[[2 * i, j]] - values[[2 * i + 1, j]]) / width;
             }
         }
         Ok(out)

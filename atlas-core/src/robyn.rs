@@ -474,6 +474,8 @@ fn build_scenario(
         sense,
         weight: 0.5,
         name: None,
+        risk: None,
+        level: None,
     };
     let period = first_string(root, &["InputCollect", "intervalType"]).ok();
     Ok(ScenarioFile {

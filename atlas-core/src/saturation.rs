@@ -188,7 +188,7 @@ impl Saturation {
         }
     }
 
-    /// Least upper bound of the response, or `None` for an unbounded family.
+    /// Supremum of the response, or `None` for an unbounded family.
     pub fn supremum(&self) -> Option<f64> {
         match *self {
             Saturation::Hill { .. }

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::constraint::{compile, share_conflict, Constraint, Rule};
 use crate::curve::{CurveSpec, ResponseCurveModel};
 use crate::error::CoreError;
-use crate::objective::{Measure, Objective, Sense, TOTAL_SPEND};
+use crate::objective::{Measure, Objective, Risk, Sense, TOTAL_SPEND};
 use crate::problem::{Problem, SolverSettings};
 use crate::space::{Channel, DecisionSpace};
 
@@ -174,6 +174,63 @@ pub struct ObjectiveSpec {
     /// Display name; the KPI name when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Summary over the model's posterior draws: `mean` (when absent), `quantile` or `cvar`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub risk: Option<RiskSpec>,
+    /// Tail share in (0, 1) of a `quantile` or `cvar` risk, for example 0.1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<f64>,
+}
+
+/// The `risk` key of an objective.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RiskSpec {
+    /// Mean over draws.
+    Mean,
+    /// A quantile from the worse end.
+    Quantile,
+    /// The mean of the worse tail.
+    Cvar,
+}
+
+impl ObjectiveSpec {
+    fn risk(&self, field: &str) -> Result<Risk, CoreError> {
+        let level = |level: Option<f64>| match level {
+            Some(level) if level > 0.0 && level < 1.0 => Ok(level),
+            Some(level) => Err(CoreError::invalid(
+                format!("{field}.level"),
+                format!("{level} is out of range: use a tail share in (0, 1), such as 0.1"),
+            )),
+            None => Err(CoreError::invalid(
+                format!("{field}.level"),
+                "missing: a quantile or cvar risk needs a tail share, such as level = 0.1",
+            )),
+        };
+        let risk = match self.risk.unwrap_or(RiskSpec::Mean) {
+            RiskSpec::Mean if self.level.is_some() => {
+                return Err(CoreError::invalid(
+                    format!("{field}.level"),
+                    "a level applies to risk = \"quantile\" or \"cvar\" only: set the risk or \
+                     remove the level",
+                ))
+            }
+            RiskSpec::Mean => Risk::Mean,
+            RiskSpec::Quantile => Risk::Quantile {
+                level: level(self.level)?,
+            },
+            RiskSpec::Cvar => Risk::Cvar {
+                level: level(self.level)?,
+            },
+        };
+        if risk != Risk::Mean && self.kpi == TOTAL_SPEND {
+            return Err(CoreError::invalid(
+                format!("{field}.risk"),
+                "total spend is the same in every draw: remove the risk",
+            ));
+        }
+        Ok(risk)
+    }
 }
 
 fn default_weight() -> f64 {
@@ -482,6 +539,7 @@ impl ScenarioFile {
                 measure,
                 sense: spec.sense,
                 weight: spec.weight,
+                risk: spec.risk(&field)?,
             });
         }
         normalize_weights(&mut objectives)?;

@@ -173,3 +173,58 @@ fn aligned_objectives_reach_shared_optimum() {
     ]);
     assert!(current.iter().all(|v| *v < 1.0), "{current:?}");
 }
+
+#[test]
+fn cvar_sits_on_a_front_beside_the_mean() {
+    // Channel a is better on average but uncertain; channel b is certain.
+    let text = r#"
+name = "risky channel"
+[model]
+type = "response_curves"
+kpis = ["revenue"]
+curves = [
+  { channel = "a", kpi = "revenue", alpha = 1.0, inflexion = 50.0, draws = { coefficient = [20.0, 140.0, 160.0, 180.0] } },
+  { channel = "b", kpi = "revenue", alpha = 1.0, inflexion = 50.0, draws = { coefficient = [100.0, 100.0, 100.0, 100.0] } },
+]
+[[channels]]
+name = "a"
+current = 50.0
+[[channels]]
+name = "b"
+current = 50.0
+[[constraints]]
+type = "total_budget"
+equals = 100.0
+[[objectives]]
+kpi = "revenue"
+sense = "maximize"
+[[objectives]]
+name = "worst-case revenue"
+kpi = "revenue"
+sense = "maximize"
+risk = "cvar"
+level = 0.25
+"#;
+    let problem = ScenarioFile::parse(text, "risk").unwrap().build().unwrap();
+    let optimizer = MultiObjectiveOptimizer::new(&problem).unwrap();
+    let expected = optimizer
+        .clone()
+        .with_weights(&[1.0, 0.0])
+        .unwrap()
+        .optimize()
+        .unwrap();
+    let cautious = optimizer
+        .with_weights(&[0.0, 1.0])
+        .unwrap()
+        .optimize()
+        .unwrap();
+    // Chasing the mean puts more into the uncertain channel than guarding the worst case.
+    assert!(
+        expected.spend[0] > cautious.spend[0] + 1.0,
+        "{:?} vs {:?}",
+        expected.spend,
+        cautious.spend
+    );
+    assert!(expected.objectives[0] >= cautious.objectives[0]);
+    assert!(cautious.objectives[1] >= expected.objectives[1]);
+}

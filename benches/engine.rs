@@ -4,11 +4,14 @@
 
 use std::path::PathBuf;
 
+use atlas::core::curve::{CurveSpec, ResponseCurveModel};
+use atlas::core::ResponseModel;
 use atlas::core::{Problem, ScenarioFile};
 use atlas::moo::nsga2::{self, Nsga2Config};
 use atlas::moo::test_problems::Zdt1;
 use atlas::moo::{BudgetProblem, MultiObjectiveOptimizer};
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use ndarray::Array2;
 
 fn example() -> Problem {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/marketing/scenario.toml");
@@ -58,10 +61,47 @@ fn pareto(c: &mut Criterion) {
     group.finish();
 }
 
+/// A model of 20 channels and 3 KPIs with Hill curves of varied shapes, and a batch of plans.
+fn wide_model(candidates: usize) -> (ResponseCurveModel, Array2<f64>) {
+    let channels: Vec<String> = (0..20).map(|c| format!("channel {c}")).collect();
+    let kpis: Vec<String> = ["revenue", "awareness", "acquisition"]
+        .map(String::from)
+        .to_vec();
+    let mut specs = Vec::new();
+    for (c, channel) in channels.iter().enumerate() {
+        for (k, kpi) in kpis.iter().enumerate() {
+            let shape = 0.6 + 0.1 * ((c + k) % 20) as f64;
+            let parameters = (1000.0 * (k + 1) as f64, shape, 500.0 + 50.0 * c as f64);
+            specs.push(CurveSpec::hill(channel, kpi, parameters, 0.3, 10.0));
+        }
+    }
+    let model = ResponseCurveModel::new(channels, kpis, vec![0.0; 3], &specs).expect("model");
+    let plans = Array2::from_shape_fn((candidates, 20), |(n, c)| ((n * 7 + c * 13) % 1000) as f64);
+    (model, plans)
+}
+
+fn batch_evaluation(c: &mut Criterion) {
+    let candidates = 4096;
+    let (model, plans) = wide_model(candidates);
+    let mut group = c.benchmark_group("evaluate 20 channels x 3 KPIs");
+    group.throughput(Throughput::Elements(candidates as u64));
+    let one_thread = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("pool");
+    group.bench_function("4096 candidates, 1 thread", |b| {
+        b.iter(|| one_thread.install(|| model.evaluate(plans.view()).expect("evaluate")))
+    });
+    group.bench_function("4096 candidates, all cores", |b| {
+        b.iter(|| model.evaluate(plans.view()).expect("evaluate"))
+    });
+    group.finish();
+}
+
 // Criterion's plots would look up a system font, which the embedded-font build of plotters lacks.
 criterion_group! {
     name = benches;
     config = Criterion::default().without_plots();
-    targets = repair, weighted_sum, pareto
+    targets = repair, weighted_sum, pareto, batch_evaluation
 }
 criterion_main!(benches);

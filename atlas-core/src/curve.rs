@@ -57,8 +57,11 @@ pub struct ResponseCurve {
     pub adstock: Adstock,
     /// Whether adstock or saturation applies first.
     pub order: Order,
-    /// Adstocked spend added to the plan's own, for example historical carry-over.
+    /// Adstocked media units added to the plan's own, for example historical carry-over.
     pub carryover: f64,
+    /// Spend that buys one media unit (impression, GRP, click) when the curve was fitted on
+    /// media units; 1 when it was fitted on spend.
+    pub cost_per_unit: f64,
     /// Steady state of the adstock, cached because every evaluation needs it.
     #[serde(skip)]
     steady: f64,
@@ -79,8 +82,19 @@ impl ResponseCurve {
             adstock,
             order,
             carryover,
+            cost_per_unit: 1.0,
             steady: adstock.steady_state(),
         }
+    }
+
+    /// Sets the spend that buys one media unit.
+    pub fn with_cost_per_unit(mut self, cost_per_unit: f64) -> Self {
+        self.cost_per_unit = cost_per_unit;
+        self
+    }
+
+    fn units(&self, spend: f64) -> f64 {
+        spend.max(0.0) / self.cost_per_unit
     }
 
     /// A Hill curve as Robyn writes it: coefficient, shape `alpha`, inflexion point and an
@@ -118,6 +132,15 @@ impl ResponseCurve {
                 format!("{} is out of range: use a finite number", self.coefficient),
             ));
         }
+        if !self.cost_per_unit.is_finite() || self.cost_per_unit <= 0.0 {
+            return Err(CoreError::invalid(
+                format!("{field}.cost_per_unit"),
+                format!(
+                    "{} is out of range: use an amount above 0",
+                    self.cost_per_unit
+                ),
+            ));
+        }
         if !self.carryover.is_finite() || self.carryover < 0.0 {
             return Err(CoreError::invalid(
                 format!("{field}.carryover"),
@@ -138,9 +161,9 @@ impl ResponseCurve {
         self.saturation.validate(field)
     }
 
-    /// Adstocked level reached by a spend of `spend` held every period.
+    /// Adstocked level, in media units, reached by a spend of `spend` held every period.
     pub fn adstocked(&self, spend: f64) -> f64 {
-        spend.max(0.0) * self.steady + self.carryover
+        self.units(spend) * self.steady + self.carryover
     }
 
     /// Response to a spend of `spend` held every period.
@@ -148,7 +171,7 @@ impl ResponseCurve {
         match self.order {
             Order::AdstockFirst => self.coefficient * self.saturation.value(self.adstocked(spend)),
             Order::SaturationFirst => {
-                self.coefficient * self.steady * self.saturation.value(spend.max(0.0))
+                self.coefficient * self.steady * self.saturation.value(self.units(spend))
             }
         }
     }
@@ -157,9 +180,9 @@ impl ResponseCurve {
     pub fn marginal(&self, spend: f64) -> f64 {
         let level = match self.order {
             Order::AdstockFirst => self.adstocked(spend),
-            Order::SaturationFirst => spend.max(0.0),
+            Order::SaturationFirst => self.units(spend),
         };
-        self.coefficient * self.steady * self.saturation.derivative(level)
+        self.coefficient * self.steady * self.saturation.derivative(level) / self.cost_per_unit
     }
 }
 
@@ -248,9 +271,13 @@ pub struct CurveSpec {
     /// Whether adstock or saturation applies first; `adstock_first` when absent.
     #[serde(default, skip_serializing_if = "Order::is_default")]
     pub order: Order,
-    /// Adstocked spend added to the plan's own.
+    /// Adstocked media units added to the plan's own.
     #[serde(default)]
     pub carryover: f64,
+    /// Spend that buys one media unit when the curve was fitted on media units (impressions,
+    /// GRPs, clicks) rather than spend; 1 when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_per_unit: Option<f64>,
     /// Posterior draws of any of the parameters above, by parameter name, for example
     /// `{ coefficient = [0.9, 1.1, 1.0], slope = [1.8, 2.1, 2.0] }`. Every list of every curve
     /// of a model has the same length, the number of draws.
@@ -289,6 +316,7 @@ impl CurveSpec {
             adstock: None,
             order: Order::AdstockFirst,
             carryover,
+            cost_per_unit: None,
             draws: BTreeMap::new(),
         }
     }
@@ -376,6 +404,7 @@ impl CurveSpec {
                 self.carryover = value;
                 return true;
             }
+            "cost_per_unit" => &mut self.cost_per_unit,
             _ => return false,
         };
         *slot = Some(value);
@@ -463,7 +492,8 @@ impl CurveSpec {
         adstock.validate(field)?;
         let coefficient = self.coefficient.unwrap_or(1.0) * multiplier;
         let curve =
-            ResponseCurve::new(coefficient, saturation, adstock, self.order, self.carryover);
+            ResponseCurve::new(coefficient, saturation, adstock, self.order, self.carryover)
+                .with_cost_per_unit(self.cost_per_unit.unwrap_or(1.0));
         curve.validate(field)?;
         Ok(curve)
     }
@@ -977,6 +1007,23 @@ mod tests {
         let h = 1e-6;
         let numeric = (curve.response(20.0 + h) - curve.response(20.0 - h)) / (2.0 * h);
         assert!((numeric - curve.marginal(20.0)).abs() < 1e-8);
+    }
+
+    #[test]
+    fn cost_per_unit_converts_spend_to_units() {
+        // 600 of spend at 20 per unit buys 30 units, the inflexion.
+        let text = "channel = 'tv'\nkpi = 'y'\nalpha = 2.0\ninflexion = 30.0\ncost_per_unit = 20.0";
+        let curve = parse(text).unwrap();
+        assert!((curve.response(600.0) - 0.5).abs() < 1e-12);
+        let h = 1e-4;
+        let numeric = (curve.response(600.0 + h) - curve.response(600.0 - h)) / (2.0 * h);
+        assert!((numeric - curve.marginal(600.0)).abs() < 1e-9);
+        let zero = "channel = 'tv'\nkpi = 'y'\nalpha = 2.0\ninflexion = 30.0\ncost_per_unit = 0.0";
+        let message = parse(zero).unwrap_err().to_string();
+        assert!(
+            message.contains("model.curves[0].cost_per_unit"),
+            "{message}"
+        );
     }
 
     #[test]

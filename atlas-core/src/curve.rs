@@ -97,7 +97,7 @@ impl ResponseCurve {
         spend.max(0.0) / self.cost_per_unit
     }
 
-    /// A Hill curve as Robyn writes it: coefficient, shape `alpha`, inflexion point and an
+    /// Builds a Hill curve as Robyn writes it: coefficient, shape `alpha`, inflexion point and an
     /// unbounded geometric adstock with decay `theta`.
     pub fn hill(coefficient: f64, alpha: f64, inflexion: f64, theta: f64, carryover: f64) -> Self {
         let saturation = Saturation::Hill {
@@ -286,7 +286,7 @@ pub struct CurveSpec {
 }
 
 impl CurveSpec {
-    /// A Hill curve with Robyn's parameter names.
+    /// Builds a Hill curve spec with Robyn's parameter names.
     pub fn hill(
         channel: &str,
         kpi: &str,

@@ -11,6 +11,12 @@
 //! | `weibull_pdf` | Weibull density at `l + 1`, rescaled to [0, 1] over the lags | PyMC-Marketing `WeibullPDFAdstock` |
 //! | `binomial` | `(1 - l / (max_lag + 1))^(1 / alpha - 1)`, always normalized | Meridian `binomial` decay |
 //!
+//! Lags count from 0, so `max_lag` is PyMC-Marketing's `l_max - 1` for geometric, delayed and
+//! Weibull PDF adstock, `l_max` for Weibull CDF (whose kernel has `l_max + 1` weights) and
+//! Meridian's `max_lag` as it is. PyMC-Marketing and Meridian fit on scaled spend, so copied
+//! scale parameters (`scale`, and the saturation's half-saturation points) are in scaled
+//! units: `cost_per_unit` on the curve converts spend into them.
+//!
 //! `normalize` divides the weights by their sum, so adstock preserves total spend. A spend `x`
 //! repeated every period settles at the level `x * sum(w)`, the steady state.
 
@@ -102,12 +108,25 @@ impl Adstock {
     pub fn validate(&self, field: &str) -> Result<(), CoreError> {
         let positive = |v: f64| v.is_finite() && v > 0.0;
         let (checks, lag): (Vec<RangeCheck>, Option<usize>) = match *self {
-            Adstock::Geometric { theta, max_lag, .. } => (
+            Adstock::Geometric {
+                theta,
+                max_lag: None,
+                ..
+            } => (
                 vec![(
                     "theta",
                     theta,
                     (0.0..1.0).contains(&theta),
-                    "a decay rate in [0, 1)",
+                    "a decay rate in [0, 1) when max_lag is absent",
+                )],
+                None,
+            ),
+            Adstock::Geometric { theta, max_lag, .. } => (
+                vec![(
+                    "theta",
+                    theta,
+                    (0.0..=1.0).contains(&theta),
+                    "a decay rate in [0, 1]",
                 )],
                 max_lag,
             ),
@@ -160,8 +179,8 @@ impl Adstock {
                 vec![(
                     "alpha",
                     alpha,
-                    alpha > 0.0 && alpha <= 1.0,
-                    "a number in (0, 1]",
+                    (0.0..=1.0).contains(&alpha),
+                    "a number in [0, 1]",
                 )],
                 Some(max_lag),
             ),
@@ -180,21 +199,39 @@ impl Adstock {
                 format!("{lag} lags is too many: use at most {MAX_LAG}"),
             ));
         }
-        if self.weights().iter().sum::<f64>() <= 0.0 {
+        let weights = self.weights();
+        if weights.iter().any(|w| !w.is_finite()) || weights.iter().sum::<f64>() <= 0.0 {
             return Err(CoreError::invalid(
                 format!("{field}.adstock"),
-                "every lag weight is 0, so no spend would ever work: widen max_lag or the scale",
+                "the lag weights are all 0 or not finite for these parameters, so spend would \
+                 never work: check the shape and scale, or widen max_lag",
             ));
+        }
+        if let Adstock::WeibullPdf { max_lag, .. } = *self {
+            let densities = weibull_densities(self, max_lag);
+            let spread = densities.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+                - densities.iter().copied().fold(f64::INFINITY, f64::min);
+            if max_lag > 0 && !(spread > 0.0 && spread.is_finite()) {
+                return Err(CoreError::invalid(
+                    format!("{field}.adstock"),
+                    "the Weibull densities are equal, zero or not finite at every lag, so the \
+                     weights are undefined: use a scale of at least one period or a smaller shape",
+                ));
+            }
         }
         Ok(())
     }
 
-    /// Lag weights `w[0..=L]`. A geometric decay without `max_lag` is cut where its weights
-    /// fall below 1e-12 of the first, at most [`MAX_LAG`] lags.
+    /// Lag weights `w[0..=L]`, with `L` at most [`MAX_LAG`]. A geometric decay without
+    /// `max_lag` is cut where its weights fall below 1e-12 of the first, or at [`MAX_LAG`] lags
+    /// for a decay above about 0.948, so its weights can sum to less than its exact steady
+    /// state `1 / (1 - theta)`.
     pub fn weights(&self) -> Vec<f64> {
         let raw = match *self {
             Adstock::Geometric { theta, max_lag, .. } => {
-                let lags = max_lag.unwrap_or_else(|| unbounded_geometric_lags(theta));
+                let lags = max_lag
+                    .unwrap_or_else(|| unbounded_geometric_lags(theta))
+                    .min(MAX_LAG);
                 (0..=lags).map(|l| theta.powi(l as i32)).collect()
             }
             Adstock::Delayed {
@@ -202,7 +239,7 @@ impl Adstock {
                 theta,
                 max_lag,
                 ..
-            } => (0..=max_lag)
+            } => (0..=max_lag.min(MAX_LAG))
                 .map(|l| alpha.powf((l as f64 - theta).powi(2)))
                 .collect(),
             Adstock::WeibullCdf {
@@ -213,23 +250,15 @@ impl Adstock {
             } => {
                 let mut survival = 1.0;
                 let mut weights = vec![1.0];
-                for t in 1..=max_lag {
+                for t in 1..=max_lag.min(MAX_LAG) {
                     survival *= (-(t as f64 / scale).powf(shape)).exp();
                     weights.push(survival);
                 }
                 weights
             }
-            Adstock::WeibullPdf {
-                shape,
-                scale,
-                max_lag,
-                ..
-            } => rescale_unit(
-                &(1..=max_lag + 1)
-                    .map(|t| weibull_pdf(t as f64, shape, scale))
-                    .collect::<Vec<_>>(),
-            ),
+            Adstock::WeibullPdf { max_lag, .. } => rescale_unit(&weibull_densities(self, max_lag)),
             Adstock::Binomial { alpha, max_lag } => {
+                let max_lag = max_lag.min(MAX_LAG);
                 let window = (max_lag + 1) as f64;
                 let exponent = 1.0 / alpha - 1.0;
                 (0..=max_lag)
@@ -296,6 +325,17 @@ fn unbounded_geometric_lags(theta: f64) -> usize {
     } else {
         MAX_LAG
     }
+}
+
+/// Weibull densities at `1..=max_lag + 1` (capped at [`MAX_LAG`]), or an empty list for
+/// another family.
+fn weibull_densities(adstock: &Adstock, max_lag: usize) -> Vec<f64> {
+    let Adstock::WeibullPdf { shape, scale, .. } = *adstock else {
+        return Vec::new();
+    };
+    (1..=max_lag.min(MAX_LAG) + 1)
+        .map(|t| weibull_pdf(t as f64, shape, scale))
+        .collect()
 }
 
 fn weibull_pdf(t: f64, shape: f64, scale: f64) -> f64 {
@@ -387,6 +427,54 @@ mod tests {
         assert_eq!(robyn.steady_state(), 1.0 / 0.6);
         let truncated: f64 = robyn.weights().iter().sum();
         assert!((truncated - 1.0 / 0.6).abs() < 1e-9);
+    }
+
+    #[test]
+    fn degenerate_weibull_pdf_is_rejected() {
+        for (shape, scale) in [(2.0, 0.001), (1e300, 1.5)] {
+            let adstock = Adstock::WeibullPdf {
+                shape,
+                scale,
+                max_lag: 3,
+                normalize: false,
+            };
+            let message = adstock.validate("c").unwrap_err().to_string();
+            assert!(message.contains("c.adstock"), "{message}");
+        }
+    }
+
+    #[test]
+    fn meridian_domain_edges_are_accepted() {
+        let none = Adstock::Binomial {
+            alpha: 0.0,
+            max_lag: 3,
+        };
+        assert!(none.validate("c").is_ok());
+        assert!(close(&none.weights(), &[1.0, 0.0, 0.0, 0.0]));
+        let flat = Adstock::Geometric {
+            theta: 1.0,
+            max_lag: Some(2),
+            normalize: true,
+        };
+        assert!(flat.validate("c").is_ok());
+        assert!(close(&flat.weights(), &[1.0 / 3.0; 3]));
+        let unbounded = Adstock::Geometric {
+            theta: 1.0,
+            max_lag: None,
+            normalize: false,
+        };
+        assert!(unbounded.validate("c").is_err());
+    }
+
+    #[test]
+    fn huge_max_lag_is_capped_before_allocating() {
+        let adstock = Adstock::Geometric {
+            theta: 0.5,
+            max_lag: Some(1_000_000_000),
+            normalize: false,
+        };
+        assert_eq!(adstock.weights().len(), MAX_LAG + 1);
+        assert!(adstock.validate("c").is_err());
     }
 
     #[test]

@@ -1,14 +1,16 @@
-//! The built-in response-curve model: a saturation curve of geometric-adstocked spend.
+//! The built-in response-curve model: a saturation curve of adstocked spend.
 //!
 //! For channel `c` and KPI `k`, the response to a spend `x` held every period is
 //!
 //! ```text
-//! a = x / (1 - theta) + carryover          steady-state geometric adstock
-//! response = coefficient * saturation(a)
+//! units = x / cost_per_unit
+//! a = units * s + carryover                 s = steady state of the adstock weights
+//! response = coefficient * saturation(a)    (adstock first, the default)
+//! response = coefficient * s * saturation(units)   (saturation first)
 //! ```
 //!
-//! and a KPI's value is its baseline plus the sum of its channels' responses. `theta` is the
-//! geometric decay rate, so a constant spend `x` settles at an adstocked level `x / (1 - theta)`.
+//! and a KPI's value is its baseline plus the sum of its channels' responses. For Robyn's
+//! geometric decay `theta`, `s = 1 / (1 - theta)`.
 //! `carryover` is an adstocked amount added on top of the plan's own, in spend units: Robyn's
 //! allocator uses it for the mean carry-over of historical spend, with `theta = 0`. The
 //! saturation families and their parameters are listed in [`crate::saturation`].
@@ -53,8 +55,8 @@ pub struct ResponseCurve {
     pub coefficient: f64,
     /// Saturation family and parameters.
     pub saturation: Saturation,
-    /// Adstock family and parameters.
-    pub adstock: Adstock,
+    /// Adstock family and parameters, private because the steady state below derives from it.
+    adstock: Adstock,
     /// Whether adstock or saturation applies first.
     pub order: Order,
     /// Adstocked media units added to the plan's own, for example historical carry-over.
@@ -85,6 +87,11 @@ impl ResponseCurve {
             cost_per_unit: 1.0,
             steady: adstock.steady_state(),
         }
+    }
+
+    /// Adstock family and parameters.
+    pub fn adstock(&self) -> &Adstock {
+        &self.adstock
     }
 
     /// Sets the spend that buys one media unit.
@@ -183,6 +190,25 @@ impl ResponseCurve {
             Order::SaturationFirst => self.units(spend),
         };
         self.coefficient * self.steady * self.saturation.derivative(level) / self.cost_per_unit
+    }
+}
+
+/// Renames the saturation's own parameter names in `error` to the scenario keys of `family`.
+fn scenario_key(error: CoreError, family: &str) -> CoreError {
+    let (shape, half) = match family {
+        "hill" => ("alpha", "inflexion"),
+        "hill_meridian" => ("slope", "ec"),
+        "hill_pymc" => ("slope", "kappa"),
+        _ => return error,
+    };
+    match error {
+        CoreError::Invalid { field, message } => CoreError::Invalid {
+            field: field
+                .replace(".shape", &format!(".{shape}"))
+                .replace(".half-saturation point", &format!(".{half}")),
+            message,
+        },
+        other => other,
     }
 }
 
@@ -372,13 +398,17 @@ impl CurveSpec {
                     format!("{field}.draws.{name}"),
                     format!(
                         "`{name}` is not a curve parameter: draws can vary coefficient, theta, \
-                         carryover and the family's parameters ({})",
+                         carryover, cost_per_unit and the saturation parameters ({})",
                         self.parameters().map(|(n, _)| n).join(", ")
                     ),
                 ));
             }
         }
-        spec.curve(&format!("{field} draw {draw}"))
+        spec.curve(&format!("{field}.draws[{draw}]"))
+    }
+
+    fn field_hint(&self) -> String {
+        format!("curve of channel `{}` for KPI `{}`", self.channel, self.kpi)
     }
 
     fn set_parameter(&mut self, name: &str, value: f64) -> bool {
@@ -474,6 +504,15 @@ impl CurveSpec {
             })
         };
         let (saturation, multiplier) = self.saturation(family, &get)?;
+        saturation
+            .validate(field)
+            .map_err(|error| scenario_key(error, family))?;
+        if let Some(beta) = self.beta.filter(|b| !b.is_finite()) {
+            return Err(CoreError::invalid(
+                format!("{field}.beta"),
+                format!("{beta} is out of range: use a finite number"),
+            ));
+        }
         let adstock = match self.adstock {
             Some(_) if self.theta != 0.0 => {
                 return Err(CoreError::invalid(
@@ -542,6 +581,14 @@ impl CurveSpec {
             ),
             "inverse_scaled_logistic" => {
                 let eps = self.eps.unwrap_or(3.0f64.ln());
+                for (name, value) in [("lambda", get("lambda")?), ("eps", eps)] {
+                    if !(value.is_finite() && value > 0.0) {
+                        return Err(CoreError::invalid(
+                            format!("{}.{name}", self.field_hint()),
+                            format!("{value} is out of range: use a number above 0"),
+                        ));
+                    }
+                }
                 (
                     Saturation::Logistic {
                         rate: eps / get("lambda")?,
@@ -638,7 +685,8 @@ impl ResponseCurveModel {
         })
     }
 
-    /// Returns the point curve (the first draw) of `channel` for `kpi`, by position.
+    /// Returns the curve of `channel` for `kpi` in the first draw, by position. With draws,
+    /// that is draw 0, not the curve of the scalar parameters.
     pub fn curve(&self, kpi: usize, channel: usize) -> Option<&ResponseCurve> {
         self.curves.first()?.get(kpi)?.get(channel)?.as_ref()
     }
@@ -646,6 +694,17 @@ impl ResponseCurveModel {
     /// Baseline of each KPI.
     pub fn baselines(&self) -> &[f64] {
         &self.baselines
+    }
+
+    /// KPI `k`'s value of one plan in draw `draw`.
+    fn draw_total(&self, draw: usize, k: usize, spend: ArrayView1<'_, f64>) -> f64 {
+        let mut total = self.baselines[k];
+        for (c, curve) in self.curves[draw][k].iter().enumerate() {
+            if let Some(curve) = curve {
+                total += curve.response(spend[c]);
+            }
+        }
+        total
     }
 
     /// Adds draw `draw`'s KPI values of one plan to `out`, scaled by `scale`.
@@ -657,13 +716,7 @@ impl ResponseCurveModel {
         out: &mut [f64],
     ) {
         for (k, value) in out.iter_mut().enumerate() {
-            let mut total = self.baselines[k];
-            for (c, curve) in self.curves[draw][k].iter().enumerate() {
-                if let Some(curve) = curve {
-                    total += curve.response(spend[c]);
-                }
-            }
-            *value += scale * total;
+            *value += scale * self.draw_total(draw, k, spend);
         }
     }
 
@@ -818,12 +871,22 @@ impl ResponseModel for ResponseCurveModel {
     fn evaluate_draws(&self, spend: ArrayView2<'_, f64>) -> Result<Array3<f64>, CoreError> {
         check_columns(self, spend.ncols())?;
         let mut out = Array3::zeros((self.curves.len(), spend.nrows(), self.kpis.len()));
-        for (draw, mut block) in out.axis_iter_mut(Axis(0)).enumerate() {
-            for (mut row, plan) in block.axis_iter_mut(Axis(0)).zip(spend.axis_iter(Axis(0))) {
-                if let Some(slice) = row.as_slice_mut() {
-                    self.accumulate_draw(draw, plan, 1.0, slice);
+        // Each candidate owns a draws x KPIs block, so candidates run in parallel.
+        let fill = |(mut block, plan): (ndarray::ArrayViewMut2<'_, f64>, ArrayView1<'_, f64>)| {
+            for (draw, mut row) in block.axis_iter_mut(Axis(0)).enumerate() {
+                for (k, value) in row.iter_mut().enumerate() {
+                    *value = self.draw_total(draw, k, plan);
                 }
             }
+        };
+        let blocks = out.axis_iter_mut(Axis(1));
+        if spend.nrows() >= PARALLEL_ROWS {
+            blocks
+                .into_par_iter()
+                .zip(spend.axis_iter(Axis(0)).into_par_iter())
+                .for_each(fill);
+        } else {
+            blocks.zip(spend.axis_iter(Axis(0))).for_each(fill);
         }
         Ok(out)
     }
@@ -863,7 +926,7 @@ mod tests {
         let Saturation::Hill { shape, half } = curve.saturation else {
             unreachable!("tests build Hill curves only")
         };
-        let Adstock::Geometric { theta, .. } = curve.adstock else {
+        let Adstock::Geometric { theta, .. } = *curve.adstock() else {
             unreachable!("tests build geometric adstock only")
         };
         let parameters = (curve.coefficient, shape, half);
@@ -1078,7 +1141,7 @@ mod tests {
             parse("channel = 'tv'\nkpi = 'y'\nfamily = 'hill_meridian'\nslope = 1.0\nec = 0.0")
                 .unwrap_err()
                 .to_string();
-        assert!(message.contains("half-saturation point"), "{message}");
+        assert!(message.contains("model.curves[0].ec"), "{message}");
         assert!(message.contains("0 is out of range"), "{message}");
     }
 

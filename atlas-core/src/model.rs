@@ -57,7 +57,9 @@ pub trait ResponseModel: Send + Sync + Debug {
     }
 
     /// Gradient of every KPI in every draw at one plan (draws x KPIs x channels), or `None`
-    /// when the model cannot differentiate itself.
+    /// when the model cannot differentiate itself. A model that overrides
+    /// [`ResponseModel::evaluate_draws`] overrides this too; with fewer draws than
+    /// `evaluate_draws`, risk objectives fall back to finite differences.
     fn gradient_draws(&self, spend: ArrayView1<'_, f64>) -> Option<Result<Array3<f64>, CoreError>> {
         self.gradient(spend)
             .map(|result| result.map(|g| g.insert_axis(Axis(0))))

@@ -50,7 +50,8 @@ pub enum Risk {
         /// Tail share in (0, 1).
         level: f64,
     },
-    /// Conditional value at risk: the mean of the worst `ceil(level * draws)` draws.
+    /// Conditional value at risk: the mean of the worst `level * draws` draws, the draw on the
+    /// boundary counted by its fraction.
     Cvar {
         /// Tail share in (0, 1).
         level: f64,
@@ -82,22 +83,39 @@ impl Risk {
         });
         match *self {
             Risk::Quantile { level } => {
-                let position = level * (n - 1) as f64;
-                let low = position.floor() as usize;
-                let high = position.ceil() as usize;
+                let position = clamp_level(level) * (n - 1) as f64;
+                let low = (position.floor() as usize).min(n - 1);
+                let high = (position.ceil() as usize).min(n - 1);
                 let fraction = position - low as f64;
                 weights[order[low]] += 1.0 - fraction;
-                weights[order[high.min(n - 1)]] += fraction;
+                weights[order[high]] += fraction;
             }
             Risk::Cvar { level } => {
-                let tail = ((level * n as f64).ceil() as usize).clamp(1, n);
-                for &draw in &order[..tail] {
-                    weights[draw] = 1.0 / tail as f64;
+                // The tail holds level * n draws: whole draws weigh 1 / tail each, and the
+                // draw on the boundary weighs the fraction left, so CVaR is continuous in level.
+                let tail = (clamp_level(level) * n as f64).max(1.0);
+                let mut left = tail;
+                for &draw in &order {
+                    let share = left.min(1.0);
+                    if share <= 0.0 {
+                        break;
+                    }
+                    weights[draw] = share / tail;
+                    left -= share;
                 }
             }
             Risk::Mean => {}
         }
         weights
+    }
+}
+
+/// Keeps a tail share inside [0, 1]; a NaN share counts as 1, the mean.
+fn clamp_level(level: f64) -> f64 {
+    if level.is_nan() {
+        1.0
+    } else {
+        level.clamp(0.0, 1.0)
     }
 }
 
@@ -146,6 +164,29 @@ mod tests {
             summary(Risk::Cvar { level: 0.4 }, &values, Sense::Minimize),
             45.0
         );
+    }
+
+    #[test]
+    fn cvar_tail_is_exact_for_fractional_levels() {
+        // 0.07 * 100 is 7.000000000000001 in floating point: the tail is still 7 draws.
+        let values: Vec<f64> = (0..100).map(f64::from).collect();
+        let cvar = summary(Risk::Cvar { level: 0.07 }, &values, Sense::Maximize);
+        assert!((cvar - 3.0).abs() < 1e-9, "{cvar}");
+        // 2.5 draws: 0 and 1 whole, 2 by half, over 2.5.
+        let values = [0.0, 1.0, 2.0, 3.0, 4.0];
+        let cvar = summary(Risk::Cvar { level: 0.5 }, &values, Sense::Maximize);
+        assert!((cvar - 2.0 / 2.5).abs() < 1e-12, "{cvar}");
+    }
+
+    #[test]
+    fn out_of_range_levels_do_not_panic() {
+        let values = [1.0, 2.0, 3.0];
+        for level in [1.5, -0.5, f64::NAN] {
+            for risk in [Risk::Quantile { level }, Risk::Cvar { level }] {
+                let sum: f64 = risk.draw_weights(&values, Sense::Maximize).iter().sum();
+                assert!((sum - 1.0).abs() < 1e-12, "{risk:?}");
+            }
+        }
     }
 
     #[test]

@@ -223,9 +223,13 @@ impl Problem {
         let batch = x.insert_axis(Axis(0));
         let values = self.model.evaluate_draws(batch)?;
         let gradients = match self.model.gradient_draws(x) {
+            // A model whose gradient covers fewer draws than its values cannot weight them.
             Some(gradients) => gradients?,
             None => return self.objective_finite_differences(x),
         };
+        if gradients.shape()[0] != values.shape()[0] {
+            return self.objective_finite_differences(x);
+        }
         let mut out = Array2::zeros((self.objectives.len(), x.len()));
         for (j, objective) in self.objectives.iter().enumerate() {
             match objective.measure {

@@ -154,7 +154,8 @@ impl Saturation {
     /// Derivative of the response with respect to the adstocked level.
     ///
     /// Where the derivative at a level of 0 is unbounded (Hill and root curves with a shape
-    /// below 1), the level is floored at a billionth of the curve's scale.
+    /// below 1), the level is floored: at a billionth of the half-saturation point for Hill,
+    /// at 1e-9 for root.
     pub fn derivative(&self, level: f64) -> f64 {
         let a = level.max(0.0);
         match *self {

@@ -195,7 +195,7 @@ pub enum RiskSpec {
 }
 
 impl ObjectiveSpec {
-    fn risk(&self, field: &str) -> Result<Risk, CoreError> {
+    fn risk(&self, field: &str, draws: usize) -> Result<Risk, CoreError> {
         let level = |level: Option<f64>| match level {
             Some(level) if level > 0.0 && level < 1.0 => Ok(level),
             Some(level) => Err(CoreError::invalid(
@@ -223,6 +223,13 @@ impl ObjectiveSpec {
                 level: level(self.level)?,
             },
         };
+        if risk != Risk::Mean && draws <= 1 {
+            return Err(CoreError::invalid(
+                format!("{field}.risk"),
+                "the model has no posterior draws, so every summary equals the mean: add draws \
+                 to the curves or remove the risk",
+            ));
+        }
         if risk != Risk::Mean && self.kpi == TOTAL_SPEND {
             return Err(CoreError::invalid(
                 format!("{field}.risk"),
@@ -336,7 +343,10 @@ impl ScenarioFile {
         linear
             .project(&mut probe)
             .map_err(|failure| share_conflict(&constraints, &failure, &self.currency))?;
-        let objectives = self.build_objectives(crate::model::ResponseModel::kpis(&model))?;
+        let objectives = self.build_objectives(
+            crate::model::ResponseModel::kpis(&model),
+            crate::model::ResponseModel::draws(&model),
+        )?;
         Ok(Problem {
             name: self.name.clone(),
             currency: self.currency.clone(),
@@ -493,7 +503,7 @@ impl ScenarioFile {
         Ok(constraints)
     }
 
-    fn build_objectives(&self, kpis: &[String]) -> Result<Vec<Objective>, CoreError> {
+    fn build_objectives(&self, kpis: &[String], draws: usize) -> Result<Vec<Objective>, CoreError> {
         if self.objectives.is_empty() {
             return Err(CoreError::invalid(
                 "objectives",
@@ -539,7 +549,7 @@ impl ScenarioFile {
                 measure,
                 sense: spec.sense,
                 weight: spec.weight,
-                risk: spec.risk(&field)?,
+                risk: spec.risk(&field, draws)?,
             });
         }
         normalize_weights(&mut objectives)?;
@@ -876,7 +886,7 @@ weight = 1.0
             "alpha = 2.0, inflexion = -8.0",
         ));
         assert!(message.contains("channel `tv`"), "{message}");
-        assert!(message.contains("half-saturation point"), "{message}");
+        assert!(message.contains(".inflexion"), "{message}");
         assert!(message.contains("-8"), "{message}");
     }
 

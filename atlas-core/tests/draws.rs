@@ -1,6 +1,6 @@
 //! Posterior draws of curve parameters and the risk summaries built on them.
 
-use atlas_core::{CoreError, Problem, ScenarioFile};
+use atlas_core::{CoreError, Problem, ResponseModel, ScenarioFile};
 use ndarray::{array, Array1};
 
 const SCENARIO: &str = r#"
@@ -120,7 +120,7 @@ fn invalid_draw_value_names_the_draw() {
         "[80.0, 100.0, 120.0, 140.0] , alpha = [1.0, -1.0, 1.0, 1.0]",
     );
     let message = build(&text).unwrap_err().to_string();
-    assert!(message.contains("draw 1"), "{message}");
+    assert!(message.contains("draws[1].alpha"), "{message}");
     assert!(message.contains("-1"), "{message}");
 }
 
@@ -149,4 +149,95 @@ fn risk_level_errors_name_the_field() {
         .unwrap_err()
         .to_string()
         .contains("same in every draw"));
+}
+
+#[test]
+fn risk_on_point_model_is_rejected() {
+    let text = SCENARIO
+        .replace(
+            ", draws = { coefficient = [80.0, 100.0, 120.0, 140.0] }",
+            "",
+        )
+        .replace(
+            ", draws = { coefficient = [100.0, 100.0, 100.0, 100.0] }",
+            "",
+        );
+    let message = build(&text).unwrap_err().to_string();
+    assert!(message.contains("objectives[1].risk"), "{message}");
+    assert!(message.contains("no posterior draws"), "{message}");
+}
+
+#[test]
+fn quantile_of_minimized_kpi_takes_upper_tail() {
+    // A cost KPI: the worse tail of a minimized KPI is its high end.
+    let text = SCENARIO
+        .replace(
+            "name = \"revenue in the worst quarter\"",
+            "name = \"high quantile\"",
+        )
+        .replace(
+            "sense = \"maximize\"\nrisk = \"cvar\"\nlevel = 0.25",
+            "sense = \"minimize\"\nrisk = \"quantile\"\nlevel = 0.25",
+        );
+    let problem = build(&text).unwrap();
+    let values = problem
+        .objective_values(array![[50.0, 50.0]].view())
+        .unwrap();
+    // Draw totals 90, 100, 110, 120; from the top, position 0.25 * 3 = 0.75 lies between 120 and 110.
+    assert!((values[[0, 1]] - 112.5).abs() < 1e-12, "{}", values[[0, 1]]);
+}
+
+/// A model that reports draws but keeps the trait's one-draw gradient.
+#[derive(Debug)]
+struct DrawsWithoutDrawGradient(std::sync::Arc<dyn ResponseModel>);
+
+impl ResponseModel for DrawsWithoutDrawGradient {
+    fn channels(&self) -> &[String] {
+        self.0.channels()
+    }
+    fn kpis(&self) -> &[String] {
+        self.0.kpis()
+    }
+    fn evaluate(
+        &self,
+        spend: ndarray::ArrayView2<'_, f64>,
+    ) -> Result<ndarray::Array2<f64>, CoreError> {
+        self.0.evaluate(spend)
+    }
+    fn contributions(
+        &self,
+        spend: ndarray::ArrayView1<'_, f64>,
+    ) -> Result<ndarray::Array2<f64>, CoreError> {
+        self.0.contributions(spend)
+    }
+    fn gradient(
+        &self,
+        spend: ndarray::ArrayView1<'_, f64>,
+    ) -> Option<Result<ndarray::Array2<f64>, CoreError>> {
+        self.0.gradient(spend)
+    }
+    fn draws(&self) -> usize {
+        self.0.draws()
+    }
+    fn evaluate_draws(
+        &self,
+        spend: ndarray::ArrayView2<'_, f64>,
+    ) -> Result<ndarray::Array3<f64>, CoreError> {
+        self.0.evaluate_draws(spend)
+    }
+}
+
+#[test]
+fn risk_gradient_falls_back_without_draw_gradients() {
+    let mut problem = build(SCENARIO).unwrap();
+    let exact = problem
+        .objective_gradient(Array1::from(vec![30.0, 70.0]).view())
+        .unwrap();
+    problem.model = std::sync::Arc::new(DrawsWithoutDrawGradient(problem.model.clone()));
+    let fallback = problem
+        .objective_gradient(Array1::from(vec![30.0, 70.0]).view())
+        .unwrap();
+    for (a, b) in exact.iter().zip(fallback.iter()) {
+        assert!((a - b).abs() < 1e-5, "{a} vs {b}");
+    }
 }

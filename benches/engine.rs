@@ -61,8 +61,9 @@ fn pareto(c: &mut Criterion) {
     group.finish();
 }
 
-/// A model of 20 channels and 3 KPIs with Hill curves of varied shapes, and a batch of plans.
-fn wide_model(candidates: usize) -> (ResponseCurveModel, Array2<f64>) {
+/// A model of 20 channels and 3 KPIs with Hill curves of varied shapes, with `draws` posterior
+/// draws of each coefficient (none for 0), and a batch of plans.
+fn wide_model(candidates: usize, draws: usize) -> (ResponseCurveModel, Array2<f64>) {
     let channels: Vec<String> = (0..20).map(|c| format!("channel {c}")).collect();
     let kpis: Vec<String> = ["revenue", "awareness", "acquisition"]
         .map(String::from)
@@ -72,7 +73,13 @@ fn wide_model(candidates: usize) -> (ResponseCurveModel, Array2<f64>) {
         for (k, kpi) in kpis.iter().enumerate() {
             let shape = 0.6 + 0.1 * ((c + k) % 20) as f64;
             let parameters = (1000.0 * (k + 1) as f64, shape, 500.0 + 50.0 * c as f64);
-            specs.push(CurveSpec::hill(channel, kpi, parameters, 0.3, 10.0));
+            let mut spec = CurveSpec::hill(channel, kpi, parameters, 0.3, 10.0);
+            if draws > 0 {
+                let values =
+                    (0..draws).map(|d| parameters.0 * (0.8 + 0.4 * d as f64 / draws as f64));
+                spec.draws.insert("coefficient".into(), values.collect());
+            }
+            specs.push(spec);
         }
     }
     let model = ResponseCurveModel::new(channels, kpis, vec![0.0; 3], &specs).expect("model");
@@ -82,7 +89,7 @@ fn wide_model(candidates: usize) -> (ResponseCurveModel, Array2<f64>) {
 
 fn batch_evaluation(c: &mut Criterion) {
     let candidates = 4096;
-    let (model, plans) = wide_model(candidates);
+    let (model, plans) = wide_model(candidates, 0);
     let mut group = c.benchmark_group("evaluate 20 channels x 3 KPIs");
     group.throughput(Throughput::Elements(candidates as u64));
     let one_thread = rayon::ThreadPoolBuilder::new()
@@ -94,6 +101,10 @@ fn batch_evaluation(c: &mut Criterion) {
     });
     group.bench_function("4096 candidates, all cores", |b| {
         b.iter(|| model.evaluate(plans.view()).expect("evaluate"))
+    });
+    let (drawn, _) = wide_model(candidates, 100);
+    group.bench_function("4096 candidates x 100 draws, all cores", |b| {
+        b.iter(|| drawn.evaluate_draws(plans.view()).expect("evaluate"))
     });
     group.finish();
 }

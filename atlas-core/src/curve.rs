@@ -1033,17 +1033,45 @@ mod tests {
 
     #[test]
     fn every_family_parses_with_its_parameters() {
+        // Expected responses at a spend of 10, from each family's documented formula with the
+        // scenario's parameter names; `beta` multiplies where PyMC-Marketing uses it so.
+        let logistic =
+            |lambda: f64, x: f64| (1.0 - (-lambda * x).exp()) / (1.0 + (-lambda * x).exp());
+        let sigmoid =
+            2.0 / (1.0 + (-0.1f64 * (10.0 - 20.0)).exp()) - 2.0 / (1.0 + (0.1f64 * 20.0).exp());
         let cases = [
-            "family = 'hill_sigmoid'\nsigma = 2.0\nbeta = 0.1\nlambda = 20.0",
-            "family = 'logistic'\nlambda = 0.05\nbeta = 3.0",
-            "family = 'michaelis_menten'\nalpha = 9.0\nlambda = 12.0",
-            "family = 'tanh'\nb = 4.0\nc = 2.0",
-            "family = 'exponential'\nk = 15.0",
-            "family = 'root'\nalpha = 0.4\nbeta = 2.0",
+            (
+                "family = 'hill_sigmoid'\nsigma = 2.0\nbeta = 0.1\nlambda = 20.0",
+                sigmoid,
+            ),
+            (
+                "family = 'logistic'\nlambda = 0.05\nbeta = 3.0",
+                3.0 * logistic(0.05, 10.0),
+            ),
+            (
+                "family = 'michaelis_menten'\nalpha = 9.0\nlambda = 12.0",
+                9.0 * 10.0 / 22.0,
+            ),
+            (
+                "family = 'tanh'\nb = 4.0\nc = 2.0",
+                4.0 * (10.0f64 / 8.0).tanh(),
+            ),
+            (
+                "family = 'exponential'\nk = 15.0",
+                1.0 - (-10.0f64 / 15.0).exp(),
+            ),
+            (
+                "family = 'root'\nalpha = 0.4\nbeta = 2.0",
+                2.0 * 10.0f64.powf(0.4),
+            ),
         ];
-        for case in cases {
+        for (case, expected) in cases {
             let curve = parse(&format!("channel = 'tv'\nkpi = 'y'\n{case}")).unwrap();
-            assert!(curve.response(10.0) > 0.0, "{case}");
+            let value = curve.response(10.0);
+            assert!(
+                (value - expected).abs() < 1e-12,
+                "{case}: {value} vs {expected}"
+            );
             assert!(curve.marginal(10.0) > 0.0, "{case}");
         }
     }

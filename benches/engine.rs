@@ -61,8 +61,8 @@ fn pareto(c: &mut Criterion) {
     group.finish();
 }
 
-/// A model of 20 channels and 3 KPIs with Hill curves of varied shapes, with `draws` posterior
-/// draws of each coefficient (none for 0), and a batch of plans.
+/// Builds a model of 20 channels and 3 KPIs with Hill curves of varied shapes and `draws`
+/// posterior draws of each coefficient (none for 0), and a batch of plans.
 fn wide_model(candidates: usize, draws: usize) -> (ResponseCurveModel, Array2<f64>) {
     let channels: Vec<String> = (0..20).map(|c| format!("channel {c}")).collect();
     let kpis: Vec<String> = ["revenue", "awareness", "acquisition"]

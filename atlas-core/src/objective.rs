@@ -91,8 +91,8 @@ impl Risk {
                 weights[order[high]] += fraction;
             }
             Risk::Cvar { level } => {
-                // The tail holds level * n draws: whole draws weigh 1 / tail each, and the
-                // draw on the boundary weighs the fraction left, so CVaR is continuous in level.
+                // The tail has level * n draws: whole draws weigh 1 / tail each, and the draw
+                // on the boundary weighs the fraction left, so CVaR is continuous in level.
                 let tail = (clamp_level(level) * n as f64).max(1.0);
                 let mut left = tail;
                 for &draw in &order {

@@ -235,7 +235,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// One curve of each family, with parameters in a typical range for spend in thousands.
+    /// Lists one curve of each family, with parameters in a typical range for spend in thousands.
     fn families() -> Vec<Saturation> {
         vec![
             Saturation::Hill {

@@ -140,10 +140,10 @@ pub(crate) struct AxisRange {
 }
 
 impl AxisRange {
-    /// Returns the range of `values` with 6 % padding on each side, or a
-    /// range around the value if all values are equal or differ only by
-    /// rounding noise (a millionth of their magnitude), as a constant
-    /// objective such as spend under a fixed budget does.
+    /// Returns the range of `values` with 6 % padding on each side. When all
+    /// values are equal or differ only by rounding noise (a millionth of their
+    /// magnitude), as a constant objective such as spend under a fixed budget
+    /// does, it returns a range around the value.
     fn padded(values: impl Iterator<Item = f64>) -> Self {
         let (min, max) = values.fold((f64::MAX, f64::MIN), |(min, max), value| {
             (min.min(value), max.max(value))

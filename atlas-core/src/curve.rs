@@ -398,7 +398,8 @@ impl CurveSpec {
                     format!("{field}.draws.{name}"),
                     format!(
                         "`{name}` is not a curve parameter: draws can vary coefficient, theta, \
-                         carryover, cost_per_unit and the saturation parameters ({})",
+                         carryover, cost_per_unit, the saturation parameters ({}) and the \
+                         adstock table's, as `adstock.theta` or `adstock.shape`",
                         self.parameters().map(|(n, _)| n).join(", ")
                     ),
                 ));
@@ -407,11 +408,37 @@ impl CurveSpec {
         spec.curve(&format!("{field}.draws[{draw}]"))
     }
 
+    /// Sets a parameter of the `adstock` table, such as `theta` or `shape`; returns whether
+    /// the table has it.
+    fn set_adstock_parameter(&mut self, key: &str, value: f64) -> bool {
+        let Some(adstock) = self.adstock.as_mut() else {
+            return false;
+        };
+        let slot = match (adstock, key) {
+            (Adstock::Geometric { theta, .. }, "theta") => theta,
+            (Adstock::Delayed { alpha, .. }, "alpha") => alpha,
+            (Adstock::Delayed { theta, .. }, "theta") => theta,
+            (Adstock::WeibullCdf { shape, .. } | Adstock::WeibullPdf { shape, .. }, "shape") => {
+                shape
+            }
+            (Adstock::WeibullCdf { scale, .. } | Adstock::WeibullPdf { scale, .. }, "scale") => {
+                scale
+            }
+            (Adstock::Binomial { alpha, .. }, "alpha") => alpha,
+            _ => return false,
+        };
+        *slot = value;
+        true
+    }
+
     fn field_hint(&self) -> String {
         format!("curve of channel `{}` for KPI `{}`", self.channel, self.kpi)
     }
 
     fn set_parameter(&mut self, name: &str, value: f64) -> bool {
+        if let Some(key) = name.strip_prefix("adstock.") {
+            return self.set_adstock_parameter(key, value);
+        }
         let slot = match name {
             "coefficient" => &mut self.coefficient,
             "alpha" => &mut self.alpha,
@@ -517,7 +544,8 @@ impl CurveSpec {
             Some(_) if self.theta != 0.0 => {
                 return Err(CoreError::invalid(
                     format!("{field}.theta"),
-                    "both `theta` and `adstock` are given: move theta into the adstock table",
+                    "both `theta` and `adstock` are given: move theta into the adstock table, and name \
+                     it `adstock.theta` in draws",
                 ))
             }
             Some(adstock) => adstock,
@@ -1115,6 +1143,23 @@ mod tests {
             message.contains("model.curves[0].cost_per_unit"),
             "{message}"
         );
+    }
+
+    #[test]
+    fn draws_vary_adstock_table_parameters() {
+        let text = "channel = 'tv'\nkpi = 'y'\nalpha = 1.0\ninflexion = 30.0\n\
+                    adstock = { family = 'geometric', theta = 0.5, max_lag = 1 }\n\
+                    draws = { 'adstock.theta' = [0.0, 0.5] }";
+        let spec: CurveSpec = toml::from_str(text).unwrap();
+        // Weights 1 and theta: a spend of 20 settles at 20 and 30.
+        let first = spec.curve_at("c", Some(0)).unwrap();
+        let second = spec.curve_at("c", Some(1)).unwrap();
+        assert!((first.response(20.0) - 20.0 / 50.0).abs() < 1e-12);
+        assert!((second.response(20.0) - 0.5).abs() < 1e-12);
+        let wrong = text.replace("'adstock.theta'", "'adstock.shape'");
+        let spec: CurveSpec = toml::from_str(&wrong).unwrap();
+        let message = spec.curve_at("c", Some(0)).unwrap_err().to_string();
+        assert!(message.contains("c.draws.adstock.shape"), "{message}");
     }
 
     #[test]

@@ -544,8 +544,8 @@ impl CurveSpec {
             Some(_) if self.theta != 0.0 => {
                 return Err(CoreError::invalid(
                     format!("{field}.theta"),
-                    "both `theta` and `adstock` are given: move theta into the adstock table, and name \
-                     it `adstock.theta` in draws",
+                    "both `theta` and `adstock` are given: move theta into the adstock table, \
+                     and name it `adstock.theta` in draws",
                 ))
             }
             Some(adstock) => adstock,

@@ -4,7 +4,9 @@
 
 use std::path::PathBuf;
 
+use atlas::core::adstock::Adstock;
 use atlas::core::curve::{CurveSpec, ResponseCurveModel};
+use atlas::core::flighting::FlightedModel;
 use atlas::core::ResponseModel;
 use atlas::core::{Problem, ScenarioFile};
 use atlas::moo::nsga2::{self, Nsga2Config};
@@ -109,10 +111,61 @@ fn batch_evaluation(c: &mut Criterion) {
     group.finish();
 }
 
+/// Builds a flighted model of 20 channels x 52 weeks x 3 KPIs with geometric adstock over 8
+/// lags, and a batch of plans.
+fn flighted_model(candidates: usize) -> (FlightedModel, Array2<f64>) {
+    let channels: Vec<String> = (0..20).map(|c| format!("channel {c}")).collect();
+    let weeks: Vec<String> = (1..=52).map(|w| format!("W{w:02}")).collect();
+    let kpis: Vec<String> = ["revenue", "awareness", "acquisition"]
+        .map(String::from)
+        .to_vec();
+    let mut specs = Vec::new();
+    for (c, channel) in channels.iter().enumerate() {
+        for (k, kpi) in kpis.iter().enumerate() {
+            let parameters = (
+                1000.0 * (k + 1) as f64,
+                0.6 + 0.1 * ((c + k) % 20) as f64,
+                50.0,
+            );
+            let mut spec = CurveSpec::hill(channel, kpi, parameters, 0.0, 0.0);
+            spec.adstock = Some(Adstock::Geometric {
+                theta: 0.5,
+                max_lag: Some(8),
+                normalize: false,
+            });
+            specs.push(spec);
+        }
+    }
+    let model =
+        FlightedModel::new(channels, weeks, kpis, vec![0.0; 3], &specs, true).expect("model");
+    let plans = Array2::from_shape_fn((candidates, 20 * 52), |(n, i)| {
+        ((n * 7 + i * 13) % 100) as f64
+    });
+    (model, plans)
+}
+
+fn flighted_evaluation(c: &mut Criterion) {
+    let candidates = 256;
+    let (model, plans) = flighted_model(candidates);
+    let mut group = c.benchmark_group("evaluate 20 channels x 52 weeks x 3 KPIs");
+    group.throughput(Throughput::Elements(candidates as u64));
+    let one_thread = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("pool");
+    group.bench_function("256 candidates, 1 thread", |b| {
+        b.iter(|| one_thread.install(|| model.evaluate(plans.view()).expect("evaluate")))
+    });
+    group.bench_function("256 candidates, all cores", |b| {
+        b.iter(|| model.evaluate(plans.view()).expect("evaluate"))
+    });
+    group.finish();
+}
+
 // Criterion's plots would look up a system font, which the embedded-font build of plotters lacks.
 criterion_group! {
     name = benches;
     config = Criterion::default().without_plots();
-    targets = repair, weighted_sum, pareto, batch_evaluation
+    targets = repair, weighted_sum, pareto, batch_evaluation, flighted_evaluation
 }
 criterion_main!(benches);

@@ -11,7 +11,7 @@
 //! ```
 //!
 //! with the adstock weights `w` of the curve. A KPI's value is the sum over the plan's periods
-//! of its baseline and its channels' responses; with `count_tail`, the periods after the plan
+//! of its baseline and its channels' responses. With `count_tail`, the periods after the plan
 //! that its spend still reaches (up to the longest lag) count too, so late spend is not
 //! undervalued. Spend before the first period enters through each curve's `carryover`.
 
@@ -44,7 +44,7 @@ pub struct FlightedModel {
 }
 
 impl FlightedModel {
-    /// Builds the model; `baselines` are per KPI and per period.
+    /// Builds the model. `baselines` has one value per KPI, counted once in every period.
     ///
     /// # Errors
     ///

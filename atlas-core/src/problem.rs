@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2, Axis};
+use ndarray::{s, Array2, ArrayView1, ArrayView2, Axis};
 use serde::Serialize;
 
 use crate::constraint::{check_all, share_conflict, Constraint, ConstraintCheck};
@@ -252,48 +252,11 @@ impl Problem {
         &self,
         x: ArrayView1<'_, f64>,
     ) -> Result<Array2<f64>, CoreError> {
-        let n = x.len();
-        let mut plans = Array2::zeros((2 * n, n));
-        for i in 0..n {
-            let step = 1e-6 * x[i].abs().max(1.0);
-            plans.row_mut(2 * i).assign(&x);
-            plans.row_mut(2 * i + 1).assign(&x);
-            plans[[2 * i, i]] += step;
-            plans[[2 * i + 1, i]] = (x[i] - step).max(0.0);
-        }
-        let values = self.objective_values(plans.view())?;
-        let mut out = Array2::zeros((self.objectives.len(), n));
-        for i in 0..n {
-            let width = plans[[2 * i, i]] - plans[[2 * i + 1, i]];
-            for j in 0..self.objectives.len() {
-                out[[j, i]] = (values[[2 * i, j]] - values[[2 * i + 1, j]]) / width;
-            }
-        }
-        Ok(out)
+        central_differences(x, |plans| self.objective_values(plans))
     }
 
     fn finite_difference_gradient(&self, x: ArrayView1<'_, f64>) -> Result<Array2<f64>, CoreError> {
-        let n = x.len();
-        let mut plans = Array2::zeros((2 * n, n));
-        let mut steps = Array1::zeros(n);
-        for i in 0..n {
-            let step = 1e-6 * x[i].abs().max(1.0);
-            steps[i] = step;
-            plans.row_mut(2 * i).assign(&x);
-            plans.row_mut(2 * i + 1).assign(&x);
-            plans[[2 * i, i]] += step;
-            plans[[2 * i + 1, i]] = (x[i] - step).max(0.0);
-        }
-        let values = self.model.evaluate(plans.view())?;
-        let kpis = values.ncols();
-        let mut out = Array2::zeros((kpis, n));
-        for i in 0..n {
-            let width = plans[[2 * i, i]] - plans[[2 * i + 1, i]];
-            for k in 0..kpis {
-                out[[k, i]] = (values[[2 * i, k]] - values[[2 * i + 1, k]]) / width;
-            }
-        }
-        Ok(out)
+        central_differences(x, |plans| self.model.evaluate(plans))
     }
 
     /// Evaluates one plan in full: KPIs, objectives, contributions, marginals, constraints.
@@ -320,4 +283,31 @@ impl Problem {
             checks: self.check(x),
         })
     }
+}
+
+/// Central finite differences of `evaluate` at `x` (outputs x inputs), in one batch of two
+/// plans per input. A step that would make spend negative is shortened to stop at 0.
+fn central_differences(
+    x: ArrayView1<'_, f64>,
+    evaluate: impl FnOnce(ArrayView2<'_, f64>) -> Result<Array2<f64>, CoreError>,
+) -> Result<Array2<f64>, CoreError> {
+    let n = x.len();
+    let mut plans = Array2::zeros((2 * n, n));
+    for i in 0..n {
+        let step = 1e-6 * x[i].abs().max(1.0);
+        plans.row_mut(2 * i).assign(&x);
+        plans.row_mut(2 * i + 1).assign(&x);
+        plans[[2 * i, i]] += step;
+        plans[[2 * i + 1, i]] = (x[i] - step).max(0.0);
+    }
+    let values = evaluate(plans.view())?;
+    let outputs = values.ncols();
+    let mut out = Array2::zeros((outputs, n));
+    for i in 0..n {
+        let width = plans[[2 * i, i]] - plans[[2 * i + 1, i]];
+        for k in 0..outputs {
+            out[[k, i]] = (values[[2 * i, k]] - values[[2 * i + 1, k]]) / width;
+        }
+    }
+    Ok(out)
 }

@@ -171,15 +171,17 @@ fn starting_points(problem: &Problem, options: &SolveOptions) -> Result<Vec<Vec<
     Ok(starts)
 }
 
-/// SplitMix64 of a seed and a stream index, so every start draws from its own stream.
-pub fn mix(seed: u64, index: u64) -> u64 {
-    let mut z = seed
-        ^ index
-            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
-            .wrapping_add(0x632B_E59B_D9B4_E019);
+/// Mixes 64 bits with the SplitMix64 output function, a bijection.
+pub fn splitmix64(value: u64) -> u64 {
+    let mut z = value.wrapping_add(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)
+}
+
+/// Derives the seed of stream `index` from `seed`, so every start draws from its own stream.
+pub fn mix(seed: u64, index: u64) -> u64 {
+    splitmix64(splitmix64(seed) ^ index)
 }
 
 struct StartRun {

@@ -6,6 +6,7 @@
 //! bounds, so children stay inside the box, and the final clamp only removes rounding
 //! error.
 
+use atlas_core::solve::splitmix64;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -23,14 +24,6 @@ pub struct Bounds<'a> {
     pub lower: &'a [f64],
     /// Upper bound of each variable.
     pub upper: &'a [f64],
-}
-
-/// Mixes 64 bits with the SplitMix64 output function, a bijection.
-fn splitmix64(value: u64) -> u64 {
-    let mut z = value.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
 }
 
 /// Creates the random stream of one task, such as one offspring pair.

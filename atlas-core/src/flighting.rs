@@ -29,6 +29,30 @@ struct FlightedCurve {
     weights: Vec<f64>,
 }
 
+impl FlightedCurve {
+    /// Media units bought by each period's spend.
+    fn units(&self, spend: &[f64]) -> Vec<f64> {
+        spend
+            .iter()
+            .map(|x| x.max(0.0) / self.curve.cost_per_unit)
+            .collect()
+    }
+
+    /// Adstock of `series` in each of `horizon` periods: `sum_l w[l] * series[t - l]` over the
+    /// lags that reach back into the series.
+    fn convolve(&self, series: &[f64], horizon: usize) -> Vec<f64> {
+        (0..horizon)
+            .map(|t| {
+                let first = (t + 1).saturating_sub(series.len());
+                let last = t.min(self.weights.len() - 1);
+                (first..=last)
+                    .map(|l| self.weights[l] * series[t - l])
+                    .sum()
+            })
+            .collect()
+    }
+}
+
 /// A response-curve model over channel x period cells.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FlightedModel {
@@ -121,58 +145,43 @@ impl FlightedModel {
     /// Per-period realized response of one curve to one channel's spend series.
     fn responses(&self, curve: &FlightedCurve, spend: &[f64]) -> Vec<f64> {
         let r = &curve.curve;
-        let units: Vec<f64> = spend.iter().map(|x| x.max(0.0) / r.cost_per_unit).collect();
-        (0..self.horizon)
-            .map(|t| {
-                let lags = curve
-                    .weights
-                    .iter()
-                    .enumerate()
-                    .filter(|(l, _)| *l <= t && t - l < units.len());
-                match r.order {
-                    Order::AdstockFirst => {
-                        let level: f64 =
-                            lags.map(|(l, w)| w * units[t - l]).sum::<f64>() + r.carryover;
-                        r.coefficient * r.saturation.value(level)
-                    }
-                    Order::SaturationFirst => {
-                        r.coefficient
-                            * lags
-                                .map(|(l, w)| w * r.saturation.value(units[t - l]))
-                                .sum::<f64>()
-                    }
-                }
-            })
-            .collect()
+        let units = curve.units(spend);
+        match r.order {
+            Order::AdstockFirst => curve
+                .convolve(&units, self.horizon)
+                .into_iter()
+                .map(|level| r.coefficient * r.saturation.value(level + r.carryover))
+                .collect(),
+            Order::SaturationFirst => {
+                let saturated: Vec<f64> = units.iter().map(|u| r.saturation.value(*u)).collect();
+                curve
+                    .convolve(&saturated, self.horizon)
+                    .into_iter()
+                    .map(|total| r.coefficient * total)
+                    .collect()
+            }
+        }
     }
 
     /// Derivative of one curve's total response with respect to each period's spend.
     fn marginals(&self, curve: &FlightedCurve, spend: &[f64]) -> Vec<f64> {
         let r = &curve.curve;
-        let periods = spend.len();
-        let units: Vec<f64> = spend.iter().map(|x| x.max(0.0) / r.cost_per_unit).collect();
-        let level = |t: usize| -> f64 {
-            let lags = curve
-                .weights
-                .iter()
-                .enumerate()
-                .filter(|(l, _)| *l <= t && t - l < periods);
-            lags.map(|(l, w)| w * units[t - l]).sum::<f64>() + r.carryover
+        let units = curve.units(spend);
+        // Slope of the saturation in each period it applies to, computed once per period.
+        let slopes: Vec<f64> = match r.order {
+            Order::AdstockFirst => curve
+                .convolve(&units, self.horizon)
+                .into_iter()
+                .map(|level| r.saturation.derivative(level + r.carryover))
+                .collect(),
+            Order::SaturationFirst => units.iter().map(|u| r.saturation.derivative(*u)).collect(),
         };
-        (0..periods)
+        (0..spend.len())
             .map(|s| {
-                let reached = curve
-                    .weights
-                    .iter()
-                    .enumerate()
-                    .filter(|(l, _)| s + l < self.horizon);
+                let reached = curve.weights.iter().enumerate().take(self.horizon - s);
                 let total: f64 = match r.order {
-                    Order::AdstockFirst => reached
-                        .map(|(l, w)| w * r.saturation.derivative(level(s + l)))
-                        .sum(),
-                    Order::SaturationFirst => {
-                        reached.map(|(_, w)| w).sum::<f64>() * r.saturation.derivative(units[s])
-                    }
+                    Order::AdstockFirst => reached.map(|(l, w)| w * slopes[s + l]).sum(),
+                    Order::SaturationFirst => reached.map(|(_, w)| w).sum::<f64>() * slopes[s],
                 };
                 r.coefficient * total / r.cost_per_unit
             })
@@ -181,7 +190,9 @@ impl FlightedModel {
 
     fn evaluate_row(&self, plan: ArrayView1<'_, f64>, out: &mut [f64]) {
         let periods = self.periods.len();
-        let row = plan.to_vec();
+        let row = plan
+            .as_slice()
+            .map_or_else(|| plan.to_vec(), <[f64]>::to_vec);
         for (k, value) in out.iter_mut().enumerate() {
             let mut total = self.baselines[k] * periods as f64;
             for (c, curve) in self.curves[k].iter().enumerate() {

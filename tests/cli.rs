@@ -69,10 +69,11 @@ fn floats(value: &Value) -> Vec<f64> {
         .collect()
 }
 
-/// The example's rules, checked here independently of Atlas's own constraint code:
-/// channels search, social, display, tv, radio, print; total exactly 1,000,000; digital
-/// (search, social, display) at least 30 %; traditional (tv, radio, print) at most 50 %;
-/// print held at 100,000; each channel within its bounds.
+/// Checks the example's rules independently of Atlas's own constraint code.
+///
+/// The channels are search, social, display, tv, radio and print. The total is exactly
+/// 1,000,000, digital (search, social, display) takes at least 30 %, traditional (tv, radio,
+/// print) at most 50 %, print stays at 100,000, and each channel stays within its bounds.
 fn assert_example_rules(spend: &[f64]) {
     let tolerance = 1e-9;
     let lower = [50_000.0, 30_000.0, 0.0, 100_000.0, 0.0, 0.0];

@@ -492,7 +492,7 @@ fn check_groups(
     Ok(())
 }
 
-/// What the bounds let a group and the other channels spend, under an exact budget.
+/// Spending room that the bounds leave a group and the other channels under an exact budget.
 struct GroupCapacity<'a> {
     constraint: &'a str,
     group: &'a str,

@@ -2,11 +2,12 @@
 //!
 //! The set is a box (channel bounds), an optional total (`sum = B` or `sum <= B`) and any number
 //! of half-spaces `a . x <= b` (group shares). Projection onto the box and the total alone is
-//! exact and O(n log n): the projection is `clamp(y - lambda)` for the `lambda` that meets the total,
-//! found by sorting the breakpoints of that piecewise-linear function. With half-spaces,
-//! Dykstra's alternating projections converge to the projection onto the intersection; the box
-//! and total are projected last in every cycle, so they hold to rounding and the half-spaces to
-//! [`HALFSPACE_TOLERANCE`] times the total.
+//! exact and O(n log n): the projection is `clamp(y - lambda)` for the `lambda` that meets the
+//! total, found by sorting the breakpoints of that piecewise-linear function.
+//!
+//! With half-spaces, Dykstra's alternating projections converge to the projection onto the
+//! intersection. The box and total are projected last in every cycle, so they hold to rounding,
+//! and the half-spaces hold to [`HALFSPACE_TOLERANCE`] times the total.
 
 use serde::Serialize;
 

@@ -324,13 +324,8 @@ fn is_iso_date(text: &str) -> bool {
     (1..=days).contains(&day)
 }
 
-fn import_channel(
-    root: &Value,
-    data: &Data<'_>,
-    name: &str,
-    version: Version,
-    (start, end): (usize, usize),
-) -> Result<ImportedChannel, CoreError> {
+/// Reads a channel's decay, shape and gamma, checking each against the range Robyn writes.
+fn hill_hyperparameters(root: &Value, name: &str) -> Result<(f64, f64, f64), CoreError> {
     let hyper = |suffix: &str| {
         first_number(
             root,
@@ -363,8 +358,20 @@ fn import_channel(
             ));
         }
     }
+    Ok((theta, alpha, gamma))
+}
+
+fn import_channel(
+    root: &Value,
+    data: &Data<'_>,
+    name: &str,
+    version: Version,
+    (start, end): (usize, usize),
+) -> Result<ImportedChannel, CoreError> {
+    let (theta, alpha, gamma) = hill_hyperparameters(root, name)?;
     let coefficient = coefficient_of(root, name)?;
     let spend = data.column(name)?;
+
     let adstocked = geometric_adstock(&spend, theta);
     let (first, last) = data.window;
     let window = &adstocked[first..=last];
@@ -384,9 +391,11 @@ fn import_channel(
         None if uses_max_inflexion(version) => gamma * high,
         None => (1.0 - gamma) * low + gamma * high,
     };
+
     let carryover =
         (first..=last).map(|i| adstocked[i] - spend[i]).sum::<f64>() / (last - first + 1) as f64;
     let mean_spend = spend[start..=end].iter().sum::<f64>() / (end - start + 1) as f64;
+
     let curve = ResponseCurve::hill(coefficient, alpha, inflexion, 0.0, carryover);
     curve.validate(&format!("{name} (imported)"))?;
     let response = curve.response(mean_spend);

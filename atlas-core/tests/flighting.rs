@@ -103,7 +103,7 @@ fn held_spend_approaches_the_steady_state_curve() {
 }
 
 #[test]
-fn gradient_matches_finite_differences_for_20_channels_52_periods() {
+fn gradient_check_20_channels_52_weeks() {
     let channels = names("c", 20);
     let kpis: Vec<String> = ["revenue", "awareness", "acquisition"]
         .map(String::from)

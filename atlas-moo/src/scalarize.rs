@@ -23,10 +23,12 @@ pub struct Normalization {
     pub ideal: Vec<f64>,
     /// Worst value of each objective over the single-objective optima.
     pub nadir: Vec<f64>,
-    /// Divisor of each objective's normalization, usually `ideal - nadir`. When every anchor
-    /// gives the same value (one objective, objectives that do not conflict, or a constant
-    /// such as total spend under an exact budget), it is the ideal's magnitude (at least 1)
-    /// with the objective's sign, so the objective still pulls towards its ideal.
+    /// Divisor of each objective's normalization, usually `ideal - nadir`.
+    ///
+    /// Every anchor gives the same value for one objective, for objectives that do not
+    /// conflict, and for a constant such as total spend under an exact budget. The divisor is
+    /// then the ideal's magnitude (at least 1) with the objective's sign, so the objective
+    /// still pulls towards its ideal.
     pub range: Vec<f64>,
     /// Spend of each single-objective optimum, in objective order.
     pub anchors: Vec<Vec<f64>>,

@@ -431,10 +431,6 @@ impl CurveSpec {
         true
     }
 
-    fn field_hint(&self) -> String {
-        format!("curve of channel `{}` for KPI `{}`", self.channel, self.kpi)
-    }
-
     fn set_parameter(&mut self, name: &str, value: f64) -> bool {
         if let Some(key) = name.strip_prefix("adstock.") {
             return self.set_adstock_parameter(key, value);
@@ -494,29 +490,7 @@ impl CurveSpec {
     /// the family does not take, or a value outside its domain.
     pub fn curve(&self, field: &str) -> Result<ResponseCurve, CoreError> {
         let family = self.family.as_str();
-        let Some((_, required, optional)) = FAMILIES.iter().find(|(name, _, _)| *name == family)
-        else {
-            let names: Vec<&str> = FAMILIES.iter().map(|(name, _, _)| *name).collect();
-            return Err(CoreError::invalid(
-                format!("{field}.family"),
-                format!(
-                    "`{family}` is not a saturation family: use one of {}",
-                    names.join(", ")
-                ),
-            ));
-        };
-        let takes = || [*required, *optional].concat().join(", ");
-        for (name, value) in self.parameters() {
-            if value.is_some() && !required.contains(&name) && !optional.contains(&name) {
-                return Err(CoreError::invalid(
-                    format!("{field}.{name}"),
-                    format!(
-                        "family `{family}` does not take `{name}`: it takes {}",
-                        takes()
-                    ),
-                ));
-            }
-        }
+        let required = self.check_family(field)?;
         let get = |name: &str| -> Result<f64, CoreError> {
             let value = self
                 .parameters()
@@ -530,7 +504,7 @@ impl CurveSpec {
                 )
             })
         };
-        let (saturation, multiplier) = self.saturation(family, &get)?;
+        let (saturation, multiplier) = self.saturation(family, field, &get)?;
         saturation
             .validate(field)
             .map_err(|error| scenario_key(error, family))?;
@@ -540,21 +514,8 @@ impl CurveSpec {
                 format!("{beta} is out of range: use a finite number"),
             ));
         }
-        let adstock = match self.adstock {
-            Some(_) if self.theta != 0.0 => {
-                return Err(CoreError::invalid(
-                    format!("{field}.theta"),
-                    "both `theta` and `adstock` are given: move theta into the adstock table, \
-                     and name it `adstock.theta` in draws",
-                ))
-            }
-            Some(adstock) => adstock,
-            None => Adstock::Geometric {
-                theta: self.theta,
-                max_lag: None,
-                normalize: false,
-            },
-        };
+        let adstock = self.adstock_of(field)?;
+
         // Validate before building, because the steady state of invalid weights is meaningless.
         adstock.validate(field)?;
         let coefficient = self.coefficient.unwrap_or(1.0) * multiplier;
@@ -565,9 +526,56 @@ impl CurveSpec {
         Ok(curve)
     }
 
+    /// Checks that the family exists and that only its parameters are given, and returns its
+    /// required parameters.
+    fn check_family(&self, field: &str) -> Result<&'static [&'static str], CoreError> {
+        let family = self.family.as_str();
+        let Some((_, required, optional)) = FAMILIES.iter().find(|(name, _, _)| *name == family)
+        else {
+            let names: Vec<&str> = FAMILIES.iter().map(|(name, _, _)| *name).collect();
+            return Err(CoreError::invalid(
+                format!("{field}.family"),
+                format!(
+                    "`{family}` is not a saturation family: use one of {}",
+                    names.join(", ")
+                ),
+            ));
+        };
+        for (name, value) in self.parameters() {
+            if value.is_some() && !required.contains(&name) && !optional.contains(&name) {
+                return Err(CoreError::invalid(
+                    format!("{field}.{name}"),
+                    format!(
+                        "family `{family}` does not take `{name}`: it takes {}",
+                        [*required, *optional].concat().join(", ")
+                    ),
+                ));
+            }
+        }
+        Ok(required)
+    }
+
+    /// The adstock table, or Robyn's unbounded geometric decay `theta` when there is none.
+    fn adstock_of(&self, field: &str) -> Result<Adstock, CoreError> {
+        match self.adstock {
+            Some(_) if self.theta != 0.0 => Err(CoreError::invalid(
+                format!("{field}.theta"),
+                "both `theta` and `adstock` are given: move theta into the adstock table, \
+                 and name it `adstock.theta` in draws",
+            )),
+            Some(adstock) => Ok(adstock),
+            None => Ok(Adstock::Geometric {
+                theta: self.theta,
+                max_lag: None,
+                normalize: false,
+            }),
+        }
+    }
+
     fn saturation(
         &self,
         family: &str,
+        field: &str,
         get: &dyn Fn(&str) -> Result<f64, CoreError>,
     ) -> Result<(Saturation, f64), CoreError> {
         let multiplier = self.beta.unwrap_or(1.0);
@@ -612,7 +620,7 @@ impl CurveSpec {
                 for (name, value) in [("lambda", get("lambda")?), ("eps", eps)] {
                     if !(value.is_finite() && value > 0.0) {
                         return Err(CoreError::invalid(
-                            format!("{}.{name}", self.field_hint()),
+                            format!("{field}.{name}"),
                             format!("{value} is out of range: use a number above 0"),
                         ));
                     }
@@ -1049,6 +1057,14 @@ mod tests {
             assert!((robyn.response(spend) - meridian.response(spend)).abs() < 1e-12);
             assert!((robyn.response(spend) - pymc.response(spend)).abs() < 1e-12);
         }
+    }
+
+    #[test]
+    fn inverse_scaled_logistic_error_names_eps() {
+        let text = "channel = 'tv'\nkpi = 'y'\nfamily = 'inverse_scaled_logistic'\nlambda = 2.0\neps = -1.0";
+        let message = parse(text).unwrap_err().to_string();
+        assert!(message.contains("model.curves[0].eps"), "{message}");
+        assert!(message.contains("-1"), "{message}");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use atlas::core::adstock::Adstock;
 use atlas::core::curve::{CurveSpec, ResponseCurveModel};
-use atlas::core::flighting::FlightedModel;
+use atlas::core::flighting::{FlightedModel, Layout};
 use atlas::core::ResponseModel;
 use atlas::core::{Problem, ScenarioFile};
 use atlas::moo::nsga2::{self, Nsga2Config};
@@ -136,8 +136,8 @@ fn flighted_model(candidates: usize) -> (FlightedModel, Array2<f64>) {
             specs.push(spec);
         }
     }
-    let model =
-        FlightedModel::new(channels, weeks, kpis, vec![0.0; 3], &specs, true).expect("model");
+    let layout = Layout::new(channels, weeks, Vec::new()).expect("layout");
+    let model = FlightedModel::new(layout, kpis, vec![0.0; 3], &specs, true).expect("model");
     let plans = Array2::from_shape_fn((candidates, 20 * 52), |(n, i)| {
         ((n * 7 + i * 13) % 100) as f64
     });

@@ -17,13 +17,12 @@
 
 use std::collections::BTreeMap;
 
-use ndarray::{Array2, Array3, ArrayView1, ArrayView2, Axis};
-use rayon::prelude::*;
+use ndarray::{Array2, Array3, ArrayView1, ArrayView2};
 use serde::{Deserialize, Serialize};
 
 use crate::adstock::Adstock;
 use crate::error::CoreError;
-use crate::model::{check_columns, ResponseModel};
+use crate::model::{check_columns, fill_draws, fill_rows, ResponseModel};
 use crate::saturation::Saturation;
 
 /// Whether spend is adstocked before the saturation curve applies, or after.
@@ -243,6 +242,10 @@ pub struct CurveSpec {
     pub channel: String,
     /// KPI name.
     pub kpi: String,
+    /// Geo the curve applies in, in a plan with geos; every geo without a curve of its own
+    /// when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub geo: Option<String>,
     /// Saturation family; `hill` when absent.
     #[serde(default = "default_family")]
     pub family: String,
@@ -324,6 +327,7 @@ impl CurveSpec {
         Self {
             channel: channel.into(),
             kpi: kpi.into(),
+            geo: None,
             family: default_family(),
             coefficient: Some(coefficient),
             alpha: Some(alpha),
@@ -697,6 +701,14 @@ impl ResponseCurveModel {
         let draws = model_draw_count(specs, &fields)?;
         let mut curves = vec![vec![vec![None; channels.len()]; kpis.len()]; draws.max(1)];
         for (spec, field) in specs.iter().zip(&fields) {
+            if let Some(geo) = &spec.geo {
+                return Err(CoreError::invalid(
+                    format!("{field}.geo"),
+                    format!(
+                        "geo `{geo}` needs a plan over geos: add a [plan] table with periods                          and geos, or remove the curve's `geo`"
+                    ),
+                ));
+            }
             let channel = find(&channels, &spec.channel, &format!("{field}.channel"))?;
             let kpi = find(&kpis, &spec.kpi, &format!("{field}.kpi"))?;
             if curves[0][kpi][channel].is_some() {
@@ -786,7 +798,7 @@ impl ResponseCurveModel {
     }
 }
 
-fn model_draw_count(specs: &[CurveSpec], fields: &[String]) -> Result<usize, CoreError> {
+pub(crate) fn model_draw_count(specs: &[CurveSpec], fields: &[String]) -> Result<usize, CoreError> {
     let mut draws = 0;
     let mut first = String::new();
     for (spec, field) in specs.iter().zip(fields) {
@@ -808,7 +820,7 @@ fn model_draw_count(specs: &[CurveSpec], fields: &[String]) -> Result<usize, Cor
     Ok(draws)
 }
 
-fn validate_kpis(kpis: &[String], baselines: &[f64]) -> Result<(), CoreError> {
+pub(crate) fn validate_kpis(kpis: &[String], baselines: &[f64]) -> Result<(), CoreError> {
     if kpis.is_empty() {
         return Err(CoreError::invalid(
             "model.kpis",
@@ -842,7 +854,7 @@ fn validate_kpis(kpis: &[String], baselines: &[f64]) -> Result<(), CoreError> {
     Ok(())
 }
 
-fn find(names: &[String], name: &str, field: &str) -> Result<usize, CoreError> {
+pub(crate) fn find(names: &[String], name: &str, field: &str) -> Result<usize, CoreError> {
     names.iter().position(|n| n == name).ok_or_else(|| {
         CoreError::invalid(
             field,
@@ -865,24 +877,12 @@ impl ResponseModel for ResponseCurveModel {
 
     fn evaluate(&self, spend: ArrayView2<'_, f64>) -> Result<Array2<f64>, CoreError> {
         check_columns(self, spend.ncols())?;
-        let mut out = Array2::zeros((spend.nrows(), self.kpis.len()));
-        if spend.nrows() >= PARALLEL_ROWS {
-            out.axis_iter_mut(Axis(0))
-                .into_par_iter()
-                .zip(spend.axis_iter(Axis(0)).into_par_iter())
-                .for_each(|(mut row, plan)| {
-                    if let Some(slice) = row.as_slice_mut() {
-                        self.evaluate_row(plan, slice);
-                    }
-                });
-        } else {
-            for (mut row, plan) in out.axis_iter_mut(Axis(0)).zip(spend.axis_iter(Axis(0))) {
-                if let Some(slice) = row.as_slice_mut() {
-                    self.evaluate_row(plan, slice);
-                }
-            }
-        }
-        Ok(out)
+        Ok(fill_rows(
+            spend,
+            self.kpis.len(),
+            PARALLEL_ROWS,
+            |plan, row| self.evaluate_row(plan, row),
+        ))
     }
 
     fn contributions(&self, spend: ArrayView1<'_, f64>) -> Result<Array2<f64>, CoreError> {
@@ -906,25 +906,18 @@ impl ResponseModel for ResponseCurveModel {
 
     fn evaluate_draws(&self, spend: ArrayView2<'_, f64>) -> Result<Array3<f64>, CoreError> {
         check_columns(self, spend.ncols())?;
-        let mut out = Array3::zeros((self.curves.len(), spend.nrows(), self.kpis.len()));
-        // Each candidate owns a draws x KPIs block, so candidates run in parallel.
-        let fill = |(mut block, plan): (ndarray::ArrayViewMut2<'_, f64>, ArrayView1<'_, f64>)| {
-            for (draw, mut row) in block.axis_iter_mut(Axis(0)).enumerate() {
-                for (k, value) in row.iter_mut().enumerate() {
-                    *value = self.draw_total(draw, k, plan);
-                }
+        let fill = |plan: ArrayView1<'_, f64>, draw: usize, row: &mut [f64]| {
+            for (k, value) in row.iter_mut().enumerate() {
+                *value = self.draw_total(draw, k, plan);
             }
         };
-        let blocks = out.axis_iter_mut(Axis(1));
-        if spend.nrows() >= PARALLEL_ROWS {
-            blocks
-                .into_par_iter()
-                .zip(spend.axis_iter(Axis(0)).into_par_iter())
-                .for_each(fill);
-        } else {
-            blocks.zip(spend.axis_iter(Axis(0))).for_each(fill);
-        }
-        Ok(out)
+        Ok(fill_draws(
+            spend,
+            self.curves.len(),
+            self.kpis.len(),
+            PARALLEL_ROWS,
+            fill,
+        ))
     }
 
     fn gradient_draws(&self, spend: ArrayView1<'_, f64>) -> Option<Result<Array3<f64>, CoreError>> {

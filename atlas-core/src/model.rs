@@ -2,7 +2,8 @@
 
 use std::fmt::Debug;
 
-use ndarray::{Array2, Array3, ArrayView1, ArrayView2, Axis};
+use ndarray::{Array2, Array3, ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMut2, Axis};
+use rayon::prelude::*;
 
 use crate::error::CoreError;
 
@@ -87,4 +88,64 @@ pub fn check_columns(model: &dyn ResponseModel, columns: usize) -> Result<(), Co
             model.channels().join(", ")
         )))
     }
+}
+
+/// Fills a candidates x KPIs array with `fill(plan, row)`, candidates in parallel once the
+/// batch has at least `parallel_rows` of them.
+pub(crate) fn fill_rows<F>(
+    spend: ArrayView2<'_, f64>,
+    kpis: usize,
+    parallel_rows: usize,
+    fill: F,
+) -> Array2<f64>
+where
+    F: Fn(ArrayView1<'_, f64>, &mut [f64]) + Sync,
+{
+    let mut out = Array2::zeros((spend.nrows(), kpis));
+    let task = |(mut row, plan): (ArrayViewMut1<'_, f64>, ArrayView1<'_, f64>)| {
+        if let Some(slice) = row.as_slice_mut() {
+            fill(plan, slice);
+        }
+    };
+    let rows = out.axis_iter_mut(Axis(0));
+    if spend.nrows() >= parallel_rows {
+        rows.into_par_iter()
+            .zip(spend.axis_iter(Axis(0)).into_par_iter())
+            .for_each(task);
+    } else {
+        rows.zip(spend.axis_iter(Axis(0))).for_each(task);
+    }
+    out
+}
+
+/// Fills a draws x candidates x KPIs array with `fill(plan, draw, row)`. Each candidate owns a
+/// draws x KPIs block, so candidates run in parallel once there are `parallel_rows` of them.
+pub(crate) fn fill_draws<F>(
+    spend: ArrayView2<'_, f64>,
+    draws: usize,
+    kpis: usize,
+    parallel_rows: usize,
+    fill: F,
+) -> Array3<f64>
+where
+    F: Fn(ArrayView1<'_, f64>, usize, &mut [f64]) + Sync,
+{
+    let mut out = Array3::zeros((draws, spend.nrows(), kpis));
+    let task = |(mut block, plan): (ArrayViewMut2<'_, f64>, ArrayView1<'_, f64>)| {
+        for (draw, mut row) in block.axis_iter_mut(Axis(0)).enumerate() {
+            if let Some(slice) = row.as_slice_mut() {
+                fill(plan, draw, slice);
+            }
+        }
+    };
+    let blocks = out.axis_iter_mut(Axis(1));
+    if spend.nrows() >= parallel_rows {
+        blocks
+            .into_par_iter()
+            .zip(spend.axis_iter(Axis(0)).into_par_iter())
+            .for_each(task);
+    } else {
+        blocks.zip(spend.axis_iter(Axis(0))).for_each(task);
+    }
+    out
 }

@@ -2,7 +2,7 @@
 
 use atlas_core::adstock::Adstock;
 use atlas_core::curve::CurveSpec;
-use atlas_core::flighting::FlightedModel;
+use atlas_core::flighting::{FlightedModel, Layout};
 use atlas_core::ResponseModel;
 use ndarray::{Array1, Array2};
 use rand::{RngExt, SeedableRng};
@@ -12,6 +12,19 @@ fn spec(channel: &str, kpi: &str, adstock: Adstock) -> CurveSpec {
     let mut spec = CurveSpec::hill(channel, kpi, (100.0, 1.0, 10.0), 0.0, 0.0);
     spec.adstock = Some(adstock);
     spec
+}
+
+/// A flighted model without geos.
+fn flighted(
+    channels: Vec<String>,
+    periods: Vec<String>,
+    kpis: Vec<String>,
+    baselines: Vec<f64>,
+    specs: &[CurveSpec],
+    count_tail: bool,
+) -> Result<FlightedModel, atlas_core::CoreError> {
+    let layout = Layout::new(channels, periods, Vec::new())?;
+    FlightedModel::new(layout, kpis, baselines, specs, count_tail)
 }
 
 fn names(prefix: &str, count: usize) -> Vec<String> {
@@ -25,7 +38,7 @@ fn spend_in_one_period_works_in_later_ones() {
         max_lag: Some(2),
         normalize: false,
     };
-    let model = FlightedModel::new(
+    let model = flighted(
         vec!["tv".into()],
         names("w", 4),
         vec!["revenue".into()],
@@ -60,7 +73,7 @@ fn tail_counts_spend_that_outlives_the_plan() {
         normalize: false,
     };
     let build = |tail| {
-        FlightedModel::new(
+        flighted(
             vec!["tv".into()],
             names("w", 2),
             vec!["y".into()],
@@ -86,7 +99,7 @@ fn held_spend_approaches_the_steady_state_curve() {
         normalize: true,
     };
     let periods = 40;
-    let model = FlightedModel::new(
+    let model = flighted(
         vec!["tv".into()],
         names("w", periods),
         vec!["y".into()],
@@ -149,8 +162,7 @@ fn gradient_check_20_channels_52_weeks() {
             specs.push(spec);
         }
     }
-    let model =
-        FlightedModel::new(channels, names("w", 52), kpis, vec![1.0; 3], &specs, true).unwrap();
+    let model = flighted(channels, names("w", 52), kpis, vec![1.0; 3], &specs, true).unwrap();
     let mut rng = ChaCha8Rng::seed_from_u64(11);
     let plan: Array1<f64> = (0..20 * 52)
         .map(|_| 5.0 + 90.0 * rng.random::<f64>())
@@ -175,9 +187,9 @@ fn gradient_check_20_channels_52_weeks() {
 }
 
 #[test]
-fn repeated_period_and_draws_are_rejected() {
+fn repeated_or_malformed_names_are_rejected() {
     let adstock = Adstock::none();
-    let repeated = FlightedModel::new(
+    let repeated = flighted(
         vec!["tv".into()],
         vec!["w1".into(), "w1".into()],
         vec!["y".into()],
@@ -185,21 +197,190 @@ fn repeated_period_and_draws_are_rejected() {
         &[spec("tv", "y", adstock)],
         false,
     );
-    assert!(repeated
-        .unwrap_err()
-        .to_string()
-        .contains("`w1` is named twice"));
-    let mut drawn = spec("tv", "y", adstock);
-    drawn.draws.insert("coefficient".into(), vec![1.0, 2.0]);
-    let message = FlightedModel::new(
-        vec!["tv".into()],
-        names("w", 2),
+    let message = repeated.unwrap_err().to_string();
+    assert!(message.contains("plan.periods[1]"), "{message}");
+    assert!(message.contains("`w1` is named twice"), "{message}");
+    let at = Layout::new(vec!["tv".into()], names("w", 2), vec!["north@x".into()]);
+    let message = at.unwrap_err().to_string();
+    assert!(message.contains("plan.geos[0]"), "{message}");
+    assert!(message.contains("`@`"), "{message}");
+    let none = Layout::new(vec!["tv".into()], Vec::new(), Vec::new());
+    assert!(none.unwrap_err().to_string().contains("no period"));
+}
+
+/// Two channels in two geos over three weeks, with geometric adstock of decay 0.5.
+fn geo_layout() -> Layout {
+    Layout::new(
+        vec!["tv".into(), "search".into()],
+        names("w", 3),
+        vec!["north".into(), "south".into()],
+    )
+    .unwrap()
+}
+
+fn decaying() -> Adstock {
+    Adstock::Geometric {
+        theta: 0.5,
+        max_lag: Some(2),
+        normalize: false,
+    }
+}
+
+#[test]
+fn cells_are_named_and_ordered_channel_geo_period() {
+    let layout = geo_layout();
+    assert_eq!(layout.len(), 12);
+    assert_eq!(layout.names()[0], "tv@north@w0");
+    assert_eq!(layout.names()[4], "tv@south@w1");
+    assert_eq!(layout.names()[11], "search@south@w2");
+    let at = layout.coordinates(layout.cell(1, 0, 2));
+    assert_eq!((at.channel, at.geo, at.period), (1, 0, 2));
+    let values: Vec<f64> = (0..12).map(f64::from).collect();
+    assert_eq!(layout.channel_totals(&values), vec![15.0, 51.0]);
+    assert_eq!(layout.period_totals(&values), vec![18.0, 22.0, 26.0]);
+}
+
+#[test]
+fn geo_curves_override_the_shared_one_and_masked_cells_take_nothing() {
+    let mut layout = geo_layout();
+    // Search is not sold in the north.
+    layout.mask(1, Some(0), None);
+    assert_eq!(layout.masked_count(), 3);
+    let shared = spec("tv", "y", decaying());
+    let mut south = spec("tv", "y", decaying());
+    south.geo = Some("south".into());
+    south.coefficient = Some(300.0);
+    let search = spec("search", "y", Adstock::none());
+    let model = FlightedModel::new(
+        layout,
         vec!["y".into()],
         vec![0.0],
-        &[drawn],
+        &[shared, south, search],
+        false,
+    )
+    .unwrap();
+    // 10 in week 0 of every cell.
+    let mut plan = Array1::zeros(12);
+    for cell in [0, 3, 6, 9] {
+        plan[cell] = 10.0;
+    }
+    let cells = model.contributions(plan.view()).unwrap();
+    // North TV uses the shared curve (coefficient 100), south TV its own (300): levels 10, 5,
+    // 2.5 through a Hill curve with inflexion 10.
+    let shape = [0.5, 1.0 / 3.0, 0.2];
+    for t in 0..3 {
+        assert!((cells[[t, 0]] - 100.0 * shape[t]).abs() < 1e-9);
+        assert!((cells[[3 + t, 0]] - 300.0 * shape[t]).abs() < 1e-9);
+    }
+    // Masked north search cells contribute nothing even with spend; south search does.
+    assert_eq!(cells[[6, 0]], 0.0);
+    assert!((cells[[9, 0]] - 50.0).abs() < 1e-9);
+    let gradient = model.gradient(plan.view()).unwrap().unwrap();
+    assert_eq!(gradient[[0, 6]], 0.0);
+    assert!(gradient[[0, 9]] > 0.0);
+    let total = model
+        .evaluate(plan.clone().insert_axis(ndarray::Axis(0)).view())
+        .unwrap()[[0, 0]];
+    assert!((total - cells.sum()).abs() < 1e-9);
+}
+
+#[test]
+fn geo_errors_name_the_curve() {
+    let mut unknown = spec("tv", "y", Adstock::none());
+    unknown.geo = Some("west".into());
+    let message = FlightedModel::new(geo_layout(), vec!["y".into()], vec![0.0], &[unknown], false)
+        .unwrap_err()
+        .to_string();
+    assert!(message.contains("model.curves[0]"), "{message}");
+    assert!(message.contains("`west`"), "{message}");
+    assert!(message.contains("north, south"), "{message}");
+    let mut twice = spec("tv", "y", Adstock::none());
+    twice.geo = Some("north".into());
+    let message = FlightedModel::new(
+        geo_layout(),
+        vec!["y".into()],
+        vec![0.0],
+        &[twice.clone(), twice],
         false,
     )
     .unwrap_err()
     .to_string();
-    assert!(message.contains("model.curves[0].draws"), "{message}");
+    assert!(message.contains("model.curves[1]"), "{message}");
+    assert!(message.contains("in geo `north`"), "{message}");
+    let mut no_geos = spec("tv", "y", Adstock::none());
+    no_geos.geo = Some("north".into());
+    let message = flighted(
+        vec!["tv".into()],
+        names("w", 2),
+        vec!["y".into()],
+        vec![0.0],
+        &[no_geos],
+        false,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        message.contains("model.curves[0] (channel `tv`, KPI `y`, geo `north`).geo"),
+        "{message}"
+    );
+}
+
+#[test]
+fn draws_are_evaluated_per_draw_and_averaged() {
+    let mut drawn = spec("tv", "y", decaying());
+    drawn.draws.insert("coefficient".into(), vec![50.0, 150.0]);
+    drawn.draws.insert("adstock.theta".into(), vec![0.2, 0.8]);
+    let model = flighted(
+        vec!["tv".into()],
+        names("w", 3),
+        vec!["y".into()],
+        vec![1.0],
+        &[drawn.clone()],
+        true,
+    )
+    .unwrap();
+    assert_eq!(model.draws(), 2);
+    let plan = ndarray::array![[10.0, 2.0, 4.0]];
+    let by_draw = model.evaluate_draws(plan.view()).unwrap();
+    for (d, (coefficient, theta)) in [(50.0, 0.2), (150.0, 0.8)].into_iter().enumerate() {
+        let mut point = drawn.clone();
+        point.draws.clear();
+        point.coefficient = Some(coefficient);
+        point.adstock = Some(Adstock::Geometric {
+            theta,
+            max_lag: Some(2),
+            normalize: false,
+        });
+        let single = flighted(
+            vec!["tv".into()],
+            names("w", 3),
+            vec!["y".into()],
+            vec![1.0],
+            &[point],
+            true,
+        )
+        .unwrap();
+        let expected = single.evaluate(plan.view()).unwrap()[[0, 0]];
+        assert!((by_draw[[d, 0, 0]] - expected).abs() < 1e-9, "draw {d}");
+    }
+    let mean = model.evaluate(plan.view()).unwrap()[[0, 0]];
+    assert!((mean - 0.5 * (by_draw[[0, 0, 0]] + by_draw[[1, 0, 0]])).abs() < 1e-9);
+    // Per-draw gradients against central differences of the per-draw values.
+    let row = plan.row(0).to_owned();
+    let gradients = model.gradient_draws(row.view()).unwrap().unwrap();
+    let h = 1e-5;
+    for cell in 0..3 {
+        let mut plans = Array2::from_shape_fn((2, 3), |(_, i)| row[i]);
+        plans[[0, cell]] += h;
+        plans[[1, cell]] -= h;
+        let values = model.evaluate_draws(plans.view()).unwrap();
+        for d in 0..2 {
+            let numeric = (values[[d, 0, 0]] - values[[d, 1, 0]]) / (2.0 * h);
+            let analytic = gradients[[d, 0, cell]];
+            assert!(
+                (numeric - analytic).abs() <= 1e-6 * analytic.abs().max(1.0),
+                "draw {d} cell {cell}: {numeric} vs {analytic}"
+            );
+        }
+    }
 }

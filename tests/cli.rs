@@ -1,13 +1,12 @@
 //! End-to-end tests of every command through the real `atlas` binary.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use serde_json::Value;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+mod common;
+use common::{atlas, atlas_threads, floats, json, read_json, root, succeed};
 
 fn example() -> PathBuf {
     root().join("examples/marketing/scenario.toml")
@@ -21,52 +20,6 @@ fn robyn_export() -> PathBuf {
         path.display()
     );
     path
-}
-
-fn atlas(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_atlas"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("the atlas binary runs")
-}
-
-fn atlas_threads(args: &[&str], dir: &Path, threads: &str) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_atlas"))
-        .args(args)
-        .current_dir(dir)
-        .env("RAYON_NUM_THREADS", threads)
-        .output()
-        .expect("the atlas binary runs")
-}
-
-fn succeed(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "atlas failed with {:?}\nstdout:\n{}\nstderr:\n{}",
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn json(output: &Output) -> Value {
-    serde_json::from_str(&succeed(output)).expect("stdout is one JSON document")
-}
-
-fn read_json(path: &Path) -> Value {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap()
-}
-
-fn floats(value: &Value) -> Vec<f64> {
-    value
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_f64().unwrap())
-        .collect()
 }
 
 /// Checks the example's rules independently of Atlas's own constraint code.

@@ -69,6 +69,16 @@ pub enum Rule {
         /// Maximum share in [0, 1].
         max: Option<f64>,
     },
+    /// The total spend of several cells, such as one channel's weeks, lies within
+    /// `[lower, upper]`.
+    SpendBounds {
+        /// Positions of the cells in the decision space.
+        cells: Vec<usize>,
+        /// Minimum total, if any.
+        lower: Option<f64>,
+        /// Maximum total, if any.
+        upper: Option<f64>,
+    },
     /// One channel's spend is held at `amount`.
     Fixed {
         /// Channel position in the decision space.
@@ -115,7 +125,9 @@ impl Constraint {
     pub fn kind(&self) -> ConstraintKind {
         match self.rule {
             Rule::TotalExactly { .. } | Rule::Fixed { .. } => ConstraintKind::Equality,
-            Rule::TotalAtMost { .. } | Rule::GroupShare { .. } => ConstraintKind::Inequality,
+            Rule::TotalAtMost { .. } | Rule::GroupShare { .. } | Rule::SpendBounds { .. } => {
+                ConstraintKind::Inequality
+            }
             Rule::ChannelBounds { .. } => ConstraintKind::Bounds,
         }
     }
@@ -138,6 +150,16 @@ impl Constraint {
             Rule::Fixed { channel, amount } => {
                 (at(*channel), Some(*amount), Some(*amount), Unit::Money)
             }
+            Rule::SpendBounds {
+                cells,
+                lower,
+                upper,
+            } => (
+                cells.iter().map(|&i| at(i)).sum(),
+                *lower,
+                *upper,
+                Unit::Money,
+            ),
             Rule::GroupShare {
                 members, min, max, ..
             } => {
@@ -198,6 +220,16 @@ impl Constraint {
                 side(value - lower, *lower).min(side(upper - value, *upper))
             }
             Rule::Fixed { channel, amount } => -side(at(*channel) - amount, *amount).abs(),
+            Rule::SpendBounds {
+                cells,
+                lower,
+                upper,
+            } => {
+                let value: f64 = cells.iter().map(|&i| at(i)).sum();
+                let above = lower.map_or(f64::INFINITY, |lo| side(value - lo, lo));
+                let below = upper.map_or(f64::INFINITY, |hi| side(hi - value, hi));
+                above.min(below)
+            }
             Rule::GroupShare {
                 members, min, max, ..
             } => {
@@ -270,6 +302,11 @@ pub fn compile(space: &DecisionSpace, constraints: &[Constraint]) -> Result<Line
                 (*channel, *amount, *amount),
                 &constraint.name,
             ),
+            Rule::SpendBounds {
+                cells,
+                lower: lo,
+                upper: hi,
+            } => push_sum_halfspaces(&mut halfspaces, space.len(), cells, *lo, *hi, constraint),
             Rule::GroupShare {
                 members, min, max, ..
             } => push_share_halfspaces(
@@ -291,6 +328,7 @@ pub fn compile(space: &DecisionSpace, constraints: &[Constraint]) -> Result<Line
     check_bounds(space, &set, &lower_source, &upper_source)?;
     check_total(&set, &total_source)?;
     check_groups(space, &set, constraints, &total_source)?;
+    check_sums(space, &set, constraints)?;
     Ok(set)
 }
 
@@ -356,6 +394,118 @@ fn push_share_halfspaces(
             source: constraint.name.clone(),
         });
     }
+}
+
+fn push_sum_halfspaces(
+    halfspaces: &mut Vec<Halfspace>,
+    n: usize,
+    cells: &[usize],
+    lower: Option<f64>,
+    upper: Option<f64>,
+    constraint: &Constraint,
+) {
+    let indicator = |sign: f64| -> Vec<f64> {
+        let mut coefficients = vec![0.0; n];
+        for &i in cells {
+            if let Some(slot) = coefficients.get_mut(i) {
+                *slot = sign;
+            }
+        }
+        coefficients
+    };
+    if let Some(hi) = upper {
+        halfspaces.push(Halfspace {
+            coefficients: indicator(1.0),
+            bound: hi,
+            source: constraint.name.clone(),
+        });
+    }
+    if let Some(lo) = lower {
+        halfspaces.push(Halfspace {
+            coefficients: indicator(-1.0),
+            bound: -lo,
+            source: constraint.name.clone(),
+        });
+    }
+}
+
+/// Checks each spend-bounds rule alone against the bounds of its cells.
+fn check_sums(
+    space: &DecisionSpace,
+    set: &LinearSet,
+    constraints: &[Constraint],
+) -> Result<(), CoreError> {
+    for constraint in constraints {
+        let Rule::SpendBounds {
+            cells,
+            lower,
+            upper,
+        } = &constraint.rule
+        else {
+            continue;
+        };
+        let floors: f64 = cells.iter().map(|&i| set.lower[i]).sum();
+        let ceilings: f64 = cells.iter().map(|&i| set.upper[i]).sum();
+        let names = || {
+            let names: Vec<&str> = cells
+                .iter()
+                .filter_map(|&i| space.channels().get(i).map(|c| c.name.as_str()))
+                .collect();
+            let shown = names.len().min(4);
+            let more = names.len() - shown;
+            let mut text = names[..shown].join(", ");
+            if more > 0 {
+                text.push_str(&format!(" and {more} more"));
+            }
+            text
+        };
+        if let (Some(lo), Some(hi)) = (lower, upper) {
+            if lo > hi {
+                return Err(CoreError::Infeasible {
+                    constraints: vec![constraint.name.clone()],
+                    message: format!(
+                        "`{}`: the lower limit {} exceeds the upper limit {}: lower the first or \
+                         raise the second",
+                        constraint.name,
+                        money(*lo),
+                        money(*hi)
+                    ),
+                });
+            }
+        }
+        let tolerance = |limit: f64| FEASIBILITY_TOLERANCE * limit.abs().max(1.0);
+        if let Some(hi) = upper.filter(|hi| floors > hi + tolerance(*hi)) {
+            return Err(CoreError::Infeasible {
+                constraints: vec![constraint.name.clone(), "cell lower bounds".into()],
+                message: format!(
+                    "`{}` allows at most {} over {}, but their lower bounds add up to {}: raise \
+                     the limit to {} or lower those bounds by {} in total",
+                    constraint.name,
+                    money(hi),
+                    names(),
+                    money(floors),
+                    money(floors),
+                    money(floors - hi)
+                ),
+            });
+        }
+        if let Some(lo) = lower.filter(|lo| ceilings < lo - tolerance(*lo)) {
+            return Err(CoreError::Infeasible {
+                constraints: vec![constraint.name.clone(), "cell upper bounds".into()],
+                message: format!(
+                    "`{}` needs at least {} over {}, but their upper bounds allow only {}: lower \
+                     the limit to {} or raise those bounds by {} in total",
+                    constraint.name,
+                    money(lo),
+                    names(),
+                    money(ceilings),
+                    money(ceilings),
+                    money(lo - ceilings)
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 fn check_bounds(
@@ -633,8 +783,8 @@ fn disjoint_groups(constraints: &[Constraint]) -> bool {
 }
 
 /// Builds the error for linear rules that repair could not satisfy together: the group share
-/// rules, which the checks before solving only test one at a time, against the budget and
-/// bounds.
+/// and spend-bounds rules, which the checks before solving only test one at a time, against
+/// the budget and bounds.
 pub fn share_conflict(
     constraints: &[Constraint],
     failure: &crate::projection::RepairFailure,
@@ -642,7 +792,7 @@ pub fn share_conflict(
 ) -> CoreError {
     let mut names: Vec<String> = constraints
         .iter()
-        .filter(|c| matches!(c.rule, Rule::GroupShare { .. }))
+        .filter(|c| matches!(c.rule, Rule::GroupShare { .. } | Rule::SpendBounds { .. }))
         .map(|c| c.name.clone())
         .collect();
     let total = constraints
@@ -653,9 +803,9 @@ pub fn share_conflict(
         .map(|c| format!("`{}`", c.name))
         .unwrap_or_else(|| "the budget".into());
     let message = format!(
-        "the share rules {} cannot all hold together with {budget} and the channel bounds: the \
-         closest plan still misses `{}` by {} {currency}. Relax one of these rules or the bounds \
-         of their channels",
+        "the rules {} cannot all hold together with {budget} and the channel bounds: the closest \
+         plan still misses `{}` by {} {currency}. Relax one of these rules or the bounds of \
+         their channels",
         quoted.join(", "),
         failure.constraint,
         money(failure.violation)

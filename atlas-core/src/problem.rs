@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::constraint::{check_all, share_conflict, Constraint, ConstraintCheck};
 use crate::error::CoreError;
+use crate::flighting::Layout;
 use crate::model::ResponseModel;
 use crate::objective::{Measure, Objective, Risk};
 use crate::projection::LinearSet;
@@ -80,8 +81,10 @@ pub struct Problem {
     pub currency: String,
     /// The period one plan covers, for example `week`.
     pub period: Option<String>,
-    /// Channels and groups.
+    /// Channels and groups; with a plan over periods, one entry per cell.
     pub space: DecisionSpace,
+    /// The cells of a plan over periods and geos; `None` when each channel is one decision.
+    pub layout: Option<Layout>,
     /// The fitted model.
     pub model: Arc<dyn ResponseModel>,
     /// Every business rule, named.
@@ -117,6 +120,23 @@ impl Problem {
     /// Number of channels.
     pub fn n_channels(&self) -> usize {
         self.space.len()
+    }
+
+    /// Channel names: the decisions, or with a plan over periods the channels that own the
+    /// cells.
+    pub fn channel_names(&self) -> Vec<String> {
+        match &self.layout {
+            Some(layout) => layout.channels().to_vec(),
+            None => self.space.names(),
+        }
+    }
+
+    /// Sums one value per decision by channel; with one decision per channel, a copy.
+    pub fn by_channel(&self, values: &[f64]) -> Vec<f64> {
+        match &self.layout {
+            Some(layout) => layout.channel_totals(values),
+            None => values.to_vec(),
+        }
     }
 
     /// KPI names of the model.

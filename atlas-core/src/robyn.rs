@@ -463,7 +463,7 @@ fn build_scenario(
         .iter()
         .map(|c| ChannelSpec {
             name: c.name.clone(),
-            current: c.mean_spend,
+            current: c.mean_spend.into(),
             lower: Some(c.mean_spend * options.lower_multiplier),
             upper: Some(c.mean_spend * options.upper_multiplier),
             groups: Vec::new(),
@@ -493,6 +493,7 @@ fn build_scenario(
             .to_string(),
         currency: options.currency.clone(),
         period,
+        plan: None,
         source: Some(SourceSpec {
             tool: "Robyn".into(),
             version: version.to_string(),

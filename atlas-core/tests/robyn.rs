@@ -109,8 +109,9 @@ fn scenario_model_reproduces_responses() {
 fn imported_bounds_follow_robyn_defaults() {
     let imported = import(&export_text(), &options()).unwrap();
     for channel in &imported.scenario.channels {
-        assert_eq!(channel.lower, Some(channel.current * 0.5));
-        assert_eq!(channel.upper, Some(channel.current * 2.0));
+        let current = channel.current.amount("current").unwrap();
+        assert_eq!(channel.lower, Some(current * 0.5));
+        assert_eq!(channel.upper, Some(current * 2.0));
     }
     assert_eq!(imported.scenario.objectives.len(), 2);
     assert_eq!(imported.scenario.objectives[0].kpi, "total_spend");

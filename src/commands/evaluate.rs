@@ -7,6 +7,7 @@ use atlas_core::{PlanEvaluation, Problem};
 use clap::Args;
 use serde::Serialize;
 
+use super::cells::{cell_reports, masked_note, period_table, CellReport};
 use super::{constraint_table, load, InputError};
 use crate::table::{kpi, marginal as marginal_text, number, percent, Table};
 use crate::Global;
@@ -16,13 +17,16 @@ use crate::Global;
 pub struct EvaluateArgs {
     #[command(flatten)]
     scenario: crate::ScenarioArg,
-    /// Plan to evaluate: a CSV file with a `channel,spend` header and one row per channel.
-    /// Without it, the scenario's current plan is evaluated.
+    /// Plan to evaluate: a CSV file with a `channel,spend` header and one row per channel; for
+    /// a plan over periods, `channel,period,spend` or `channel,geo,period,spend` with one row
+    /// per cell (masked cells may be left out). Without it, the scenario's current plan is
+    /// evaluated.
     #[arg(long, value_name = "PLAN.csv")]
     plan: Option<PathBuf>,
 }
 
-/// One channel of an evaluated plan.
+/// One channel of an evaluated plan; with a plan over periods, its cells summed (spend,
+/// response) or averaged over the unmasked ones (marginal: one more unit spread evenly).
 #[derive(Debug, Serialize)]
 pub struct ChannelReport {
     /// Channel name.
@@ -49,6 +53,8 @@ struct EvaluateOutput {
     channels: Vec<ChannelReport>,
     constraints: Vec<atlas_core::ConstraintCheck>,
     feasible: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cells: Option<Vec<CellReport>>,
 }
 
 /// Runs the evaluation.
@@ -70,6 +76,10 @@ pub fn run(args: &EvaluateArgs, global: Global) -> Result<()> {
         channels: channel_reports(&problem, &evaluation),
         feasible: evaluation.checks.iter().all(|c| c.satisfied),
         constraints: evaluation.checks.clone(),
+        cells: problem
+            .layout
+            .as_ref()
+            .map(|layout| cell_reports(layout, &[&spend])),
     };
     super::emit(global, &render(&problem, &output, &evaluation), &output)
 }
@@ -77,21 +87,38 @@ pub fn run(args: &EvaluateArgs, global: Global) -> Result<()> {
 /// Per-channel spend, share, response and marginal response.
 pub fn channel_reports(problem: &Problem, evaluation: &PlanEvaluation) -> Vec<ChannelReport> {
     let total: f64 = evaluation.spend.iter().sum();
+    let kpis = problem.kpi_names().len();
     problem
-        .space
-        .channels()
-        .iter()
+        .channel_names()
+        .into_iter()
         .enumerate()
-        .map(|(i, channel)| ChannelReport {
-            name: channel.name.clone(),
-            spend: evaluation.spend[i],
-            share: if total > 0.0 {
-                evaluation.spend[i] / total
-            } else {
-                0.0
-            },
-            response: evaluation.contributions[i].clone(),
-            marginal: evaluation.marginals[i].clone(),
+        .map(|(c, name)| {
+            let cells: Vec<usize> = match &problem.layout {
+                Some(layout) => layout.channel_cells(c).collect(),
+                None => vec![c],
+            };
+            let open: Vec<usize> = cells
+                .iter()
+                .copied()
+                .filter(|&i| !problem.layout.as_ref().is_some_and(|l| l.is_masked(i)))
+                .collect();
+            let spend: f64 = cells.iter().map(|&i| evaluation.spend[i]).sum();
+            let response = (0..kpis)
+                .map(|k| cells.iter().map(|&i| evaluation.contributions[i][k]).sum())
+                .collect();
+            let marginal = (0..kpis)
+                .map(|k| {
+                    let sum: f64 = open.iter().map(|&i| evaluation.marginals[i][k]).sum();
+                    sum / open.len().max(1) as f64
+                })
+                .collect();
+            ChannelReport {
+                name,
+                spend,
+                share: if total > 0.0 { spend / total } else { 0.0 },
+                response,
+                marginal,
+            }
         })
         .collect()
 }
@@ -124,20 +151,67 @@ fn render(problem: &Problem, output: &EvaluateOutput, evaluation: &PlanEvaluatio
         }
         channels.row(row);
     }
-    let note = "marginal = derivative of the response per extra unit of spend";
+    let mut note = "marginal = derivative of the response per extra unit of spend".to_string();
+    let mut periods = String::new();
+    if let Some(layout) = &problem.layout {
+        note.push_str(
+            ", spread evenly over the channel's unmasked cells; responses are those realized \
+             within the plan's periods",
+        );
+        periods = format!(
+            "\nSpend by period ({})\n{}{}",
+            problem.currency,
+            period_table(layout, &evaluation.spend),
+            masked_note(layout)
+        );
+    }
     let verdict = if output.feasible {
         "The plan satisfies every constraint."
     } else {
         "The plan VIOLATES at least one constraint (see above)."
     };
     format!(
-        "Scenario: {}\nPlan: {}\n\n{}\n{}{note}\n\n{}\n{verdict}\n",
+        "Scenario: {}\nPlan: {}\n\n{}\n{}{note}\n{periods}\n{}\n{verdict}\n",
         problem.name,
         output.plan,
         kpis.render(),
         channels.render(),
-        constraint_table(&evaluation.checks)
+        constraint_table(problem, &evaluation.checks)
     )
+}
+
+/// Says which part of `name` names no channel, geo or period of the scenario, or that the
+/// channel is unknown.
+fn unknown_cell(problem: &Problem, name: &str) -> String {
+    let Some(layout) = &problem.layout else {
+        return format!(
+            "`{name}` is not a channel of the scenario; use one of {}",
+            problem.space.names().join(", ")
+        );
+    };
+    let parts: Vec<&str> = name.split('@').collect();
+    let mut lists: Vec<(&str, &[String])> = vec![("channel", layout.channels())];
+    if !layout.geos().is_empty() {
+        lists.push(("geo", layout.geos()));
+    }
+    lists.push(("period", layout.periods()));
+    if parts.len() != lists.len() {
+        let form = if layout.geos().is_empty() {
+            "channel@period"
+        } else {
+            "channel@geo@period"
+        };
+        return format!("`{name}` is not a cell of the scenario; name cells as {form}");
+    }
+    for (part, (what, names)) in parts.iter().zip(&lists) {
+        if !names.iter().any(|n| n == part) {
+            return format!(
+                "`{part}` is not a {what} of the scenario; use one of {}",
+                names.join(", ")
+            );
+        }
+    }
+    format!("`{name}` is not a cell of the scenario")
 }
 
 /// Reads a `channel,spend` CSV file into a plan in decision order.
@@ -158,18 +232,45 @@ pub fn read_plan(path: &Path, problem: &Problem) -> Result<Vec<f64>> {
             headers.iter().collect::<Vec<_>>().join(",")
         )));
     };
+    // With a plan over periods, rows may name the cell by its parts.
+    let parts = match (&problem.layout, column("period"), column("geo")) {
+        (None, None, None) => None,
+        (Some(layout), Some(period), geo) if geo.is_some() != layout.geos().is_empty() => {
+            Some((period, geo))
+        }
+        (Some(_), None, None) => None,
+        _ => {
+            let expected = match &problem.layout {
+                Some(layout) if !layout.geos().is_empty() => {
+                    "`channel,geo,period,spend` (or `channel,spend` with cell names)"
+                }
+                Some(_) => "`channel,period,spend` (or `channel,spend` with cell names)",
+                None => "`channel,spend`: the scenario has no [plan] table",
+            };
+            return Err(bad(format!(
+                "the header is `{}`; for this scenario use {expected}",
+                headers.iter().collect::<Vec<_>>().join(",")
+            )));
+        }
+    };
     let mut plan: Vec<Option<f64>> = vec![None; problem.n_channels()];
     for (index, record) in reader.records().enumerate() {
         let line = index + 2;
         let record = record.map_err(|e| bad(format!("line {line}: {e}")))?;
-        let name = record.get(channel_column).unwrap_or("");
-        let text = record.get(spend_column).unwrap_or("");
-        let position = problem.space.position(name).ok_or_else(|| {
-            bad(format!(
-                "line {line}: `{name}` is not a channel of the scenario; use one of {}",
-                problem.space.names().join(", ")
-            ))
-        })?;
+        let field = |column: usize| record.get(column).unwrap_or("");
+        let name = match parts {
+            Some((period, Some(geo))) => {
+                format!("{}@{}@{}", field(channel_column), field(geo), field(period))
+            }
+            Some((period, None)) => format!("{}@{}", field(channel_column), field(period)),
+            None => field(channel_column).to_string(),
+        };
+        let name = name.as_str();
+        let text = field(spend_column);
+        let position = problem
+            .space
+            .position(name)
+            .ok_or_else(|| bad(format!("line {line}: {}", unknown_cell(problem, name))))?;
         let spend: f64 = text
             .parse()
             .ok()
@@ -186,20 +287,29 @@ pub fn read_plan(path: &Path, problem: &Problem) -> Result<Vec<f64>> {
             })?;
         if plan[position].replace(spend).is_some() {
             return Err(bad(format!(
-                "line {line}: channel `{name}` appears twice; keep one row per channel"
+                "line {line}: `{name}` appears twice; keep one row per channel or cell"
             )));
         }
     }
+    // Masked cells take no spend, so their rows may be left out.
+    let masked = |i: usize| problem.layout.as_ref().is_some_and(|l| l.is_masked(i));
     let missing: Vec<String> = plan
         .iter()
         .zip(problem.space.names())
-        .filter(|(value, _)| value.is_none())
-        .map(|(_, name)| name)
+        .enumerate()
+        .filter(|(i, (value, _))| value.is_none() && !masked(*i))
+        .map(|(_, (_, name))| name)
         .collect();
     if !missing.is_empty() {
+        let shown = missing.len().min(8);
+        let more = if missing.len() > shown {
+            format!(" and {} more", missing.len() - shown)
+        } else {
+            String::new()
+        };
         return Err(bad(format!(
-            "no row for {}; give one row per channel",
-            missing.join(", ")
+            "no row for {}{more}; give one row per channel or unmasked cell",
+            missing[..shown].join(", ")
         )));
     }
     Ok(plan.into_iter().map(|v| v.unwrap_or(0.0)).collect())

@@ -1,5 +1,6 @@
 //! One module per subcommand, and what they share.
 
+pub mod cells;
 pub mod charts;
 pub mod evaluate;
 pub mod import;
@@ -75,10 +76,12 @@ pub fn emit<T: Serialize>(global: Global, text: &str, value: &T) -> Result<()> {
     Ok(())
 }
 
-/// Renders the constraints table: value, limits, and whether each binds or is violated.
-pub fn constraint_table(checks: &[ConstraintCheck]) -> String {
+/// Renders the constraints table: value, limits, and whether each binds or is violated. With
+/// a plan over periods, the per-cell bounds fold into one line.
+pub fn constraint_table(problem: &Problem, checks: &[ConstraintCheck]) -> String {
     let mut table = Table::new(["constraint", "value", "lower", "upper", "status"]);
-    for check in checks {
+    let (shown, cells) = cells::shown_checks(problem, checks);
+    for check in shown {
         let format = |v: f64| match check.unit {
             Unit::Share => percent(v),
             Unit::Money => number(v, 2),
@@ -99,6 +102,20 @@ pub fn constraint_table(checks: &[ConstraintCheck]) -> String {
             status.into(),
         ]);
     }
+    if let Some((count, binding, violated)) = cells {
+        let status = if violated > 0 {
+            format!("{violated} VIOLATED")
+        } else {
+            format!("{binding} binding")
+        };
+        table.row([
+            format!("bounds of {count} cells"),
+            "-".into(),
+            "-".into(),
+            "-".into(),
+            status,
+        ]);
+    }
     table.render()
 }
 
@@ -112,13 +129,18 @@ pub fn binding_list(problem: &Problem, spend: &[f64]) -> Vec<String> {
         .collect()
 }
 
-/// Names of the binding constraints, or `none`.
-pub fn binding_names(checks: &[ConstraintCheck]) -> String {
-    let names: Vec<&str> = checks
+/// Names of the binding constraints, or `none`; with a plan over periods, binding cell bounds
+/// are counted rather than named.
+pub fn binding_names(problem: &Problem, checks: &[ConstraintCheck]) -> String {
+    let (shown, cells) = cells::shown_checks(problem, checks);
+    let mut names: Vec<String> = shown
         .iter()
         .filter(|c| c.binding)
-        .map(|c| c.name.as_str())
+        .map(|c| c.name.clone())
         .collect();
+    if let Some((_, binding, _)) = cells.filter(|(_, binding, _)| *binding > 0) {
+        names.push(format!("the bounds of {binding} cells"));
+    }
     if names.is_empty() {
         "none".into()
     } else {

@@ -9,6 +9,7 @@ use atlas_moo::{MultiObjectiveOptimizer, Normalization};
 use clap::Args;
 use serde::Serialize;
 
+use super::cells::{cell_reports, masked_note, period_table, CellReport};
 use super::evaluate::{channel_reports, ChannelReport};
 use super::{binding_names, constraint_table, load, objective_info, parse_weights, ObjectiveInfo};
 use crate::output::{json_bytes, write_atomic};
@@ -58,6 +59,9 @@ struct OptimizeOutput {
     optimal_budget: Vec<(String, f64)>,
     constraints: Vec<ConstraintCheck>,
     binding: Vec<String>,
+    /// With a plan over periods, every cell with its current and optimal spend.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cells: Option<Vec<CellReport>>,
 }
 
 /// Runs the optimization.
@@ -111,6 +115,10 @@ pub fn run(args: &OptimizeArgs, global: Global) -> Result<()> {
             .map(|c| c.name.clone())
             .collect(),
         constraints: optimal.checks.clone(),
+        cells: problem
+            .layout
+            .as_ref()
+            .map(|layout| cell_reports(layout, &[&problem.current, &solution.spend])),
     };
     write_atomic(&args.output, &json_bytes(&output)?)?;
     let text = render(&problem, &output, &current, &optimal, args);
@@ -144,16 +152,14 @@ fn render(
             atlas_core::Measure::TotalSpend => None,
         })
         .unwrap_or(0);
-    for (i, name) in problem.space.names().iter().enumerate() {
-        let before = current.spend[i];
-        let after = optimal.spend[i];
+    for (before, after) in output.current.channels.iter().zip(&output.optimal.channels) {
         spend.row([
-            name.clone(),
-            number(before, 0),
-            number(after, 0),
-            signed(after - before),
-            percent(output.optimal.channels[i].share),
-            marginal(optimal.marginals[i][first_kpi]),
+            after.name.clone(),
+            number(before.spend, 0),
+            number(after.spend, 0),
+            signed(after.spend - before.spend),
+            percent(after.share),
+            marginal(after.marginal[first_kpi]),
         ]);
     }
     spend.row([
@@ -180,9 +186,18 @@ fn render(
         .zip(&output.weights)
         .map(|(o, w)| format!("{} {:.3}", o.name, w))
         .collect();
+    let periods = match &problem.layout {
+        Some(layout) => format!(
+            "Optimal spend by period ({}; the result file lists every cell)\n{}{}\n",
+            problem.currency,
+            period_table(layout, &optimal.spend),
+            masked_note(layout)
+        ),
+        None => String::new(),
+    };
     format!(
         "Scenario: {}\nWeights: {}\nStatus: {:?} after {} model evaluations\n\n\
-         Spend ({}; marginal = derivative of {} per extra unit of spend)\n{}\n{}\n{}\nBinding: {}\nWrote {}\n",
+         Spend ({}; marginal = derivative of {} per extra unit of spend)\n{}\n{periods}{}\n{}\nBinding: {}\nWrote {}\n",
         problem.name,
         weights.join(", "),
         output.status,
@@ -195,8 +210,8 @@ fn render(
             .unwrap_or("KPI"),
         spend.render(),
         kpis.render(),
-        constraint_table(&optimal.checks),
-        binding_names(&optimal.checks),
+        constraint_table(problem, &optimal.checks),
+        binding_names(problem, &optimal.checks),
         args.output.display()
     )
 }

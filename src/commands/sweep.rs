@@ -186,12 +186,12 @@ fn trim_number(value: f64) -> String {
 fn allocation_chart(problem: &Problem, points: &[WeightedSolution]) -> AllocationChart {
     AllocationChart {
         title: format!("{}: allocation by objective weights", problem.name),
-        channels: problem.space.names(),
+        channels: problem.channel_names(),
         rows: points
             .iter()
             .map(|p| AllocationRow {
                 label: weight_label(problem, &p.weights),
-                spend: p.spend.clone(),
+                spend: problem.by_channel(&p.spend),
             })
             .collect(),
         currency: problem.currency.clone(),
@@ -207,12 +207,17 @@ fn render(
 ) -> String {
     let mut header = vec!["weights".to_string()];
     header.extend(problem.objectives.iter().map(|o| o.name.clone()));
-    header.extend(problem.space.names());
+    header.extend(problem.channel_names());
     let mut table = Table::new(header);
     for point in points {
         let mut row = vec![weight_label(problem, &point.weights)];
         row.extend(point.objectives.iter().map(|v| crate::table::kpi(*v)));
-        row.extend(point.spend.iter().map(|v| number(*v, 0)));
+        row.extend(
+            problem
+                .by_channel(&point.spend)
+                .iter()
+                .map(|v| number(*v, 0)),
+        );
         table.row(row);
     }
     let mut text = format!(

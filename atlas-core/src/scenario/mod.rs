@@ -10,9 +10,15 @@ use serde::{Deserialize, Serialize};
 use crate::constraint::{compile, share_conflict, Constraint, Rule};
 use crate::curve::{CurveSpec, ResponseCurveModel};
 use crate::error::CoreError;
+use crate::flighting::{FlightedModel, Layout};
+use crate::model::ResponseModel;
 use crate::objective::{Measure, Objective, Risk, Sense, TOTAL_SPEND};
 use crate::problem::{Problem, SolverSettings};
 use crate::space::{Channel, DecisionSpace};
+
+pub mod plan;
+
+pub use plan::{CellSelection, CurrentSpend, GeoSpend, PeriodsSpec, PlanSpec};
 
 /// A scenario file as written on disk.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -32,6 +38,9 @@ pub struct ScenarioFile {
     /// Solver settings.
     #[serde(default, skip_serializing_if = "SolverSpec::is_default")]
     pub solver: SolverSpec,
+    /// Planning over periods and geos; without it each channel is one decision.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<PlanSpec>,
     /// The fitted model.
     pub model: ModelSpec,
     /// Channels, with bounds, groups and current spend.
@@ -90,12 +99,14 @@ pub enum ModelSpec {
 pub struct ChannelSpec {
     /// Channel name, as the model spells it.
     pub name: String,
-    /// Current spend per period.
-    pub current: f64,
-    /// Minimum spend per period, 0 when absent.
+    /// Current spend: one amount, or with a `[plan]` table one per period or a table by geo.
+    pub current: CurrentSpend,
+    /// Minimum spend of the channel, or of each of its cells with a `[plan]` table; 0 when
+    /// absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lower: Option<f64>,
-    /// Maximum spend per period, the total budget when absent.
+    /// Maximum spend of the channel, or of each of its cells with a `[plan]` table; the total
+    /// budget when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub upper: Option<f64>,
     /// Groups the channel belongs to.
@@ -119,13 +130,20 @@ pub enum ConstraintSpec {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         at_most: Option<f64>,
     },
-    /// Bounds on one channel beyond those of its `[[channels]]` table.
+    /// Bounds on one channel beyond those of its `[[channels]]` table. With a `[plan]` table
+    /// they bound the channel's total over the selected periods and geos (all when absent).
     ChannelBounds {
         /// Name; `<channel> limits` when absent.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         name: Option<String>,
         /// Channel name.
         channel: String,
+        /// Periods whose spend counts; every period when empty.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        periods: Vec<String>,
+        /// Geos whose spend counts; every geo when empty.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        geos: Vec<String>,
         /// Minimum spend.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         lower: Option<f64>,
@@ -147,14 +165,21 @@ pub enum ConstraintSpec {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         max: Option<f64>,
     },
-    /// A channel held at one amount, its current spend when `amount` is absent.
+    /// A channel held at one amount, its current spend when `amount` is absent. With a
+    /// `[plan]` table each selected cell is held.
     Fixed {
         /// Name; `<channel> fixed` when absent.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         name: Option<String>,
         /// Channel name.
         channel: String,
-        /// The held spend.
+        /// Periods held; every period when empty.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        periods: Vec<String>,
+        /// Geos held; every geo when empty.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        geos: Vec<String>,
+        /// The held spend of each held cell.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         amount: Option<f64>,
     },
@@ -327,10 +352,16 @@ impl ScenarioFile {
         }
         self.check_budget_amounts()?;
         let budget = self.total_budget();
-        let space = self.build_space(budget)?;
-        let model = self.build_model(&space)?;
-        let current = self.current_plan(&space)?;
-        let constraints = self.build_constraints(&space, &current)?;
+        let layout = match &self.plan {
+            Some(plan) => {
+                Some(plan.layout(self.channels.iter().map(|c| c.name.clone()).collect())?)
+            }
+            None => None,
+        };
+        let space = self.build_space(budget, layout.as_ref())?;
+        let model = self.build_model(&space, layout.as_ref())?;
+        let current = self.current_plan(layout.as_ref())?;
+        let constraints = self.build_constraints(&space, &current, layout.as_ref())?;
         let linear = compile(&space, &constraints)?;
         // The checks in `compile` test share rules one at a time, and projecting a plan tests
         // them together.
@@ -343,16 +374,14 @@ impl ScenarioFile {
         linear
             .project(&mut probe)
             .map_err(|failure| share_conflict(&constraints, &failure, &self.currency))?;
-        let objectives = self.build_objectives(
-            crate::model::ResponseModel::kpis(&model),
-            crate::model::ResponseModel::draws(&model),
-        )?;
+        let objectives = self.build_objectives(model.kpis(), model.draws())?;
         Ok(Problem {
             name: self.name.clone(),
             currency: self.currency.clone(),
             period: self.period.clone(),
             space,
-            model: Arc::new(model),
+            layout,
+            model,
             constraints,
             linear,
             objectives,
@@ -394,7 +423,11 @@ impl ScenarioFile {
             .filter(|amount| amount.is_finite() && *amount >= 0.0)
     }
 
-    fn build_space(&self, budget: Option<f64>) -> Result<DecisionSpace, CoreError> {
+    fn build_space(
+        &self,
+        budget: Option<f64>,
+        layout: Option<&Layout>,
+    ) -> Result<DecisionSpace, CoreError> {
         let mut channels = Vec::with_capacity(self.channels.len());
         for (index, spec) in self.channels.iter().enumerate() {
             let upper = match (spec.upper, budget) {
@@ -411,17 +444,35 @@ impl ScenarioFile {
                     ))
                 }
             };
-            channels.push(Channel {
+            let channel = Channel {
                 name: spec.name.clone(),
                 lower: spec.lower.unwrap_or(0.0),
                 upper,
                 groups: spec.groups.clone(),
-            });
+            };
+            let Some(layout) = layout else {
+                channels.push(channel);
+                continue;
+            };
+            // Each cell takes the channel's bounds, except masked cells, which stay at 0.
+            for cell in layout.channel_cells(index) {
+                let masked = layout.is_masked(cell);
+                channels.push(Channel {
+                    name: layout.names()[cell].clone(),
+                    lower: if masked { 0.0 } else { channel.lower },
+                    upper: if masked { 0.0 } else { channel.upper },
+                    groups: channel.groups.clone(),
+                });
+            }
         }
         DecisionSpace::new(channels)
     }
 
-    fn build_model(&self, space: &DecisionSpace) -> Result<ResponseCurveModel, CoreError> {
+    fn build_model(
+        &self,
+        space: &DecisionSpace,
+        layout: Option<&Layout>,
+    ) -> Result<Arc<dyn ResponseModel>, CoreError> {
         let ModelSpec::ResponseCurves {
             kpis,
             baseline,
@@ -449,22 +500,31 @@ impl ScenarioFile {
             .iter()
             .map(|k| baseline.get(k).copied().unwrap_or(0.0))
             .collect();
-        ResponseCurveModel::new(space.names(), kpis.clone(), baselines, curves)
+        Ok(match (layout, &self.plan) {
+            (Some(layout), Some(plan)) => Arc::new(FlightedModel::new(
+                layout.clone(),
+                kpis.clone(),
+                baselines,
+                curves,
+                plan.count_tail,
+            )?),
+            _ => Arc::new(ResponseCurveModel::new(
+                space.names(),
+                kpis.clone(),
+                baselines,
+                curves,
+            )?),
+        })
     }
 
-    fn current_plan(&self, space: &DecisionSpace) -> Result<Vec<f64>, CoreError> {
-        let mut plan = Vec::with_capacity(space.len());
+    fn current_plan(&self, layout: Option<&Layout>) -> Result<Vec<f64>, CoreError> {
+        let mut plan = Vec::new();
         for (index, spec) in self.channels.iter().enumerate() {
-            if !spec.current.is_finite() || spec.current < 0.0 {
-                return Err(CoreError::invalid(
-                    format!("channels[{index}].current"),
-                    format!(
-                        "current spend {} of channel `{}` is invalid: use an amount of at least 0",
-                        spec.current, spec.name
-                    ),
-                ));
+            let field = format!("channels[{index}].current");
+            match layout {
+                Some(layout) => plan.extend(spec.current.cells(layout, index, &field)?),
+                None => plan.push(spec.current.amount(&field)?),
             }
-            plan.push(spec.current);
         }
         Ok(plan)
     }
@@ -473,6 +533,7 @@ impl ScenarioFile {
         &self,
         space: &DecisionSpace,
         current: &[f64],
+        layout: Option<&Layout>,
     ) -> Result<Vec<Constraint>, CoreError> {
         let mut constraints: Vec<Constraint> = space
             .channels()
@@ -487,18 +548,39 @@ impl ScenarioFile {
                 },
             })
             .collect();
+        let masked: Vec<usize> = (0..space.len())
+            .filter(|&i| layout.is_some_and(|l| l.is_masked(i)))
+            .collect();
+        if !masked.is_empty() {
+            // Bounds already hold masked cells at 0; this rule reports them and is re-checked.
+            constraints.push(Constraint {
+                name: "masked cells".into(),
+                rule: Rule::SpendBounds {
+                    cells: masked,
+                    lower: None,
+                    upper: Some(0.0),
+                },
+            });
+        }
         for (index, spec) in self.constraints.iter().enumerate() {
-            let constraint = build_constraint(spec, index, space, current)?;
-            if constraints.iter().any(|c| c.name == constraint.name) {
-                return Err(CoreError::invalid(
-                    format!("constraints[{index}].name"),
-                    format!(
-                        "`{}` is used twice: give each constraint a unique name",
-                        constraint.name
-                    ),
-                ));
+            let context = Context {
+                index,
+                space,
+                current,
+                layout,
+            };
+            for constraint in context.build(spec)? {
+                if constraints.iter().any(|c| c.name == constraint.name) {
+                    return Err(CoreError::invalid(
+                        format!("constraints[{index}].name"),
+                        format!(
+                            "`{}` is used twice: give each constraint a unique name",
+                            constraint.name
+                        ),
+                    ));
+                }
+                constraints.push(constraint);
             }
-            constraints.push(constraint);
         }
         Ok(constraints)
     }
@@ -591,134 +673,199 @@ pub fn normalize_weights(objectives: &mut [Objective]) -> Result<(), CoreError> 
     Ok(())
 }
 
-fn build_constraint(
-    spec: &ConstraintSpec,
+/// What building one `[[constraints]]` table needs to know.
+struct Context<'a> {
     index: usize,
-    space: &DecisionSpace,
-    current: &[f64],
-) -> Result<Constraint, CoreError> {
-    let field = format!("constraints[{index}]");
-    let channel_of = |name: &str| {
-        space.position(name).ok_or_else(|| {
-            CoreError::invalid(
-                format!("{field}.channel"),
-                format!(
-                    "`{name}` is not a channel: use one of {}",
-                    space.names().join(", ")
-                ),
-            )
-        })
-    };
-    let amount = |key: &str, value: f64| {
+    space: &'a DecisionSpace,
+    current: &'a [f64],
+    layout: Option<&'a Layout>,
+}
+
+impl Context<'_> {
+    fn field(&self) -> String {
+        format!("constraints[{}]", self.index)
+    }
+
+    fn amount(&self, key: &str, value: f64) -> Result<f64, CoreError> {
         if value.is_finite() && value >= 0.0 {
             Ok(value)
         } else {
             Err(CoreError::invalid(
-                format!("{field}.{key}"),
+                format!("{}.{key}", self.field()),
                 format!("{value} is invalid: use an amount of at least 0"),
             ))
         }
-    };
-    let (name, rule) = match spec {
-        ConstraintSpec::TotalBudget {
-            name,
-            equals,
-            at_most,
-        } => {
-            let rule = match (equals, at_most) {
-                (Some(value), None) => Rule::TotalExactly {
-                    amount: amount("equals", *value)?,
-                },
-                (None, Some(value)) => Rule::TotalAtMost {
-                    amount: amount("at_most", *value)?,
-                },
-                _ => {
-                    return Err(CoreError::invalid(
-                        field,
-                        "a total_budget needs exactly one of `equals` or `at_most`",
-                    ))
-                }
-            };
-            (name.clone().unwrap_or_else(|| "total budget".into()), rule)
-        }
-        ConstraintSpec::ChannelBounds {
-            name,
-            channel,
-            lower,
-            upper,
-        } => {
-            let position = channel_of(channel)?;
-            let lower = amount("lower", lower.unwrap_or(0.0))?;
-            let upper = match upper {
-                Some(value) => amount("upper", *value)?,
-                None => f64::INFINITY,
-            };
-            let name = name.clone().unwrap_or_else(|| format!("{channel} limits"));
-            (
+    }
+
+    /// The decision cells of `channel` in the selected periods and geos, leaving out masked
+    /// cells; the channel itself in a scenario without a `[plan]` table.
+    fn cells(
+        &self,
+        channel: &str,
+        periods: &[String],
+        geos: &[String],
+    ) -> Result<Vec<usize>, CoreError> {
+        let field = self.field();
+        let Some(layout) = self.layout else {
+            if let Some(key) = [("periods", periods), ("geos", geos)]
+                .iter()
+                .find_map(|(key, list)| (!list.is_empty()).then_some(*key))
+            {
+                return Err(CoreError::invalid(
+                    format!("{field}.{key}"),
+                    format!(
+                        "`{key}` selects cells of a plan over periods: add a [plan] table or \
+                         remove `{key}`"
+                    ),
+                ));
+            }
+            let position = self.space.position(channel).ok_or_else(|| {
+                CoreError::invalid(
+                    format!("{field}.channel"),
+                    format!(
+                        "`{channel}` is not a channel: use one of {}",
+                        self.space.names().join(", ")
+                    ),
+                )
+            })?;
+            return Ok(vec![position]);
+        };
+        let selection = CellSelection {
+            channel: channel.to_string(),
+            geos: geos.to_vec(),
+            periods: periods.to_vec(),
+        };
+        plan::select(layout, &selection, &field, false)
+    }
+
+    fn build(&self, spec: &ConstraintSpec) -> Result<Vec<Constraint>, CoreError> {
+        let field = self.field();
+        let one = |name: String, rule: Rule| Ok(vec![Constraint { name, rule }]);
+        match spec {
+            ConstraintSpec::TotalBudget {
                 name,
-                Rule::ChannelBounds {
-                    channel: position,
-                    lower,
-                    upper,
-                },
-            )
-        }
-        ConstraintSpec::GroupShare {
-            name,
-            group,
-            min,
-            max,
-        } => {
-            let members =
-                space
+                equals,
+                at_most,
+            } => {
+                let rule = match (equals, at_most) {
+                    (Some(value), None) => Rule::TotalExactly {
+                        amount: self.amount("equals", *value)?,
+                    },
+                    (None, Some(value)) => Rule::TotalAtMost {
+                        amount: self.amount("at_most", *value)?,
+                    },
+                    _ => {
+                        return Err(CoreError::invalid(
+                            field,
+                            "a total_budget needs exactly one of `equals` or `at_most`",
+                        ))
+                    }
+                };
+                one(name.clone().unwrap_or_else(|| "total budget".into()), rule)
+            }
+            ConstraintSpec::ChannelBounds {
+                name,
+                channel,
+                periods,
+                geos,
+                lower,
+                upper,
+            } => {
+                let cells = self.cells(channel, periods, geos)?;
+                let lower = lower.map(|v| self.amount("lower", v)).transpose()?;
+                let upper = upper.map(|v| self.amount("upper", v)).transpose()?;
+                let name = name.clone().unwrap_or_else(|| format!("{channel} limits"));
+                let rule = match cells[..] {
+                    [cell] if self.layout.is_none() => Rule::ChannelBounds {
+                        channel: cell,
+                        lower: lower.unwrap_or(0.0),
+                        upper: upper.unwrap_or(f64::INFINITY),
+                    },
+                    _ => Rule::SpendBounds {
+                        cells,
+                        lower,
+                        upper,
+                    },
+                };
+                one(name, rule)
+            }
+            ConstraintSpec::GroupShare {
+                name,
+                group,
+                min,
+                max,
+            } => {
+                let members = self
+                    .space
                     .group(group)
                     .ok_or_else(|| {
-                        let known: Vec<&str> =
-                            space.groups().iter().map(|g| g.name.as_str()).collect();
+                        let known: Vec<&str> = self
+                            .space
+                            .groups()
+                            .iter()
+                            .map(|g| g.name.as_str())
+                            .collect();
+                        let known = if known.is_empty() {
+                            "none".to_string()
+                        } else {
+                            known.join(", ")
+                        };
                         CoreError::invalid(
                             format!("{field}.group"),
                             format!(
-                            "`{group}` is not a group of any channel (groups: {}): add it to a \
-                             channel's `groups`",
-                            if known.is_empty() { "none".to_string() } else { known.join(", ") }
-                        ),
+                                "`{group}` is not a group of any channel (groups: {known}): add \
+                                 it to a channel's `groups`"
+                            ),
                         )
                     })?
                     .members
                     .clone();
-            if min.is_none() && max.is_none() {
-                return Err(CoreError::invalid(
-                    field,
-                    "a group_share needs `min`, `max` or both",
-                ));
+                if min.is_none() && max.is_none() {
+                    return Err(CoreError::invalid(
+                        field,
+                        "a group_share needs `min`, `max` or both",
+                    ));
+                }
+                let name = name.clone().unwrap_or_else(|| format!("{group} share"));
+                let rule = Rule::GroupShare {
+                    group: group.clone(),
+                    members,
+                    min: *min,
+                    max: *max,
+                };
+                one(name, rule)
             }
-            let name = name.clone().unwrap_or_else(|| format!("{group} share"));
-            let rule = Rule::GroupShare {
-                group: group.clone(),
-                members,
-                min: *min,
-                max: *max,
-            };
-            (name, rule)
-        }
-        ConstraintSpec::Fixed {
-            name,
-            channel,
-            amount: held,
-        } => {
-            let position = channel_of(channel)?;
-            let held = amount("amount", held.unwrap_or(current[position]))?;
-            let name = name.clone().unwrap_or_else(|| format!("{channel} fixed"));
-            (
+            ConstraintSpec::Fixed {
                 name,
-                Rule::Fixed {
-                    channel: position,
-                    amount: held,
-                },
-            )
+                channel,
+                periods,
+                geos,
+                amount: held,
+            } => {
+                let cells = self.cells(channel, periods, geos)?;
+                let name = name.clone().unwrap_or_else(|| format!("{channel} fixed"));
+                let several = cells.len() > 1;
+                cells
+                    .into_iter()
+                    .map(|cell| {
+                        let amount = self.amount("amount", held.unwrap_or(self.current[cell]))?;
+                        let name = if several {
+                            format!("{name} ({})", self.space.channels()[cell].name)
+                        } else {
+                            name.clone()
+                        };
+                        Ok(Constraint {
+                            name,
+                            rule: Rule::Fixed {
+                                channel: cell,
+                                amount,
+                            },
+                        })
+                    })
+                    .collect()
+            }
         }
-    };
-    Ok(Constraint { name, rule })
+    }
 }
 
 #[cfg(test)]

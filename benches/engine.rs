@@ -15,11 +15,16 @@ use atlas::moo::{BudgetProblem, MultiObjectiveOptimizer};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use ndarray::Array2;
 
-fn example() -> Problem {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/marketing/scenario.toml");
+fn scenario(name: &str) -> Problem {
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("examples/{name}/scenario.toml"));
     ScenarioFile::read(&path)
         .and_then(|file| file.build())
         .expect("the bundled example builds")
+}
+
+fn example() -> Problem {
+    scenario("marketing")
 }
 
 fn repair(c: &mut Criterion) {
@@ -42,6 +47,16 @@ fn weighted_sum(c: &mut Criterion) {
             optimizer.optimize().expect("solve")
         })
     });
+    let weekly = scenario("flighting");
+    let mut group = c.benchmark_group("optimize weekly example");
+    group.sample_size(10);
+    group.bench_function("104 cells", |b| {
+        b.iter(|| {
+            let optimizer = MultiObjectiveOptimizer::new(&weekly).expect("payoff table");
+            optimizer.optimize().expect("solve")
+        })
+    });
+    group.finish();
 }
 
 fn pareto(c: &mut Criterion) {

@@ -300,7 +300,8 @@ pub struct CurveSpec {
     /// Whether adstock or saturation applies first; `adstock_first` when absent.
     #[serde(default, skip_serializing_if = "Order::is_default")]
     pub order: Order,
-    /// Adstocked media units added to the plan's own.
+    /// Adstocked media units added to the plan's own; in a plan over periods, added to the
+    /// level of every period alike.
     #[serde(default)]
     pub carryover: f64,
     /// Spend that buys one media unit when the curve was fitted on media units (impressions,

@@ -273,6 +273,38 @@ impl FlightedCurve {
         }
     }
 
+    /// Total response over `horizon` periods to one spend series, the sum of
+    /// [`FlightedCurve::responses`] without its allocations; `units` is scratch space.
+    fn total(&self, spend: &[f64], horizon: usize, units: &mut Vec<f64>) -> f64 {
+        let r = &self.curve;
+        units.clear();
+        units.extend(spend.iter().map(|x| x.max(0.0) / r.cost_per_unit));
+        match r.order {
+            Order::AdstockFirst => {
+                let mut total = 0.0;
+                for t in 0..horizon {
+                    let first = (t + 1).saturating_sub(units.len());
+                    let last = t.min(self.weights.len() - 1);
+                    let level: f64 = (first..=last).map(|l| self.weights[l] * units[t - l]).sum();
+                    total += r.saturation.value(level + r.carryover);
+                }
+                r.coefficient * total
+            }
+            // Each period's saturated units count once per lag that stays within the horizon.
+            Order::SaturationFirst => {
+                let total: f64 = units
+                    .iter()
+                    .enumerate()
+                    .map(|(s, u)| {
+                        let reach: f64 = self.weights.iter().take(horizon - s).sum();
+                        reach * r.saturation.value(*u)
+                    })
+                    .sum();
+                r.coefficient * total
+            }
+        }
+    }
+
     /// Derivative of the total response over `horizon` periods with respect to each period's
     /// spend.
     fn marginals(&self, spend: &[f64], horizon: usize) -> Vec<f64> {
@@ -390,14 +422,12 @@ impl FlightedModel {
     /// KPI values of one plan in draw `draw`.
     fn draw_values(&self, draw: usize, row: &[f64], out: &mut [f64]) {
         let periods = self.layout.periods.len() as f64;
+        let mut scratch = Vec::with_capacity(self.layout.periods.len());
         for (k, value) in out.iter_mut().enumerate() {
             let mut total = self.baselines[k] * periods;
             for (s, curve) in self.curves[draw][k].iter().enumerate() {
                 if let Some(curve) = curve {
-                    total += curve
-                        .responses(self.series(row, s), self.horizon)
-                        .iter()
-                        .sum::<f64>();
+                    total += curve.total(self.series(row, s), self.horizon, &mut scratch);
                 }
             }
             *value = total;

@@ -33,6 +33,8 @@ pub enum Unit {
     Money,
     /// A share of the total spend, in [0, 1].
     Share,
+    /// One spend divided by another.
+    Ratio,
 }
 
 /// Requirement of a constraint.
@@ -48,6 +50,18 @@ pub enum Rule {
     TotalAtMost {
         /// Budget in the scenario's currency.
         amount: f64,
+    },
+    /// The plan's total spend is at least `amount`.
+    TotalAtLeast {
+        /// Minimum total in the scenario's currency.
+        amount: f64,
+    },
+    /// The plan's total spend lies within `[lower, upper]`.
+    TotalBetween {
+        /// Minimum total.
+        lower: f64,
+        /// Maximum total.
+        upper: f64,
     },
     /// One channel's spend lies within `[lower, upper]`.
     ChannelBounds {
@@ -78,6 +92,18 @@ pub enum Rule {
         lower: Option<f64>,
         /// Maximum total, if any.
         upper: Option<f64>,
+    },
+    /// The spend of one set of cells divided by that of another lies within `[min, max]`, such
+    /// as TV over digital between 0.5 and 2, or the fourth quarter at most 1.5 times the third.
+    Ratio {
+        /// Positions of the cells whose spend is divided.
+        numerator: Vec<usize>,
+        /// Positions of the cells whose spend divides.
+        denominator: Vec<usize>,
+        /// Minimum ratio, if any.
+        min: Option<f64>,
+        /// Maximum ratio, if any.
+        max: Option<f64>,
     },
     /// One channel's spend is held at `amount`.
     Fixed {
@@ -125,20 +151,45 @@ impl Constraint {
     pub fn kind(&self) -> ConstraintKind {
         match self.rule {
             Rule::TotalExactly { .. } | Rule::Fixed { .. } => ConstraintKind::Equality,
-            Rule::TotalAtMost { .. } | Rule::GroupShare { .. } | Rule::SpendBounds { .. } => {
-                ConstraintKind::Inequality
-            }
+            Rule::TotalAtMost { .. }
+            | Rule::TotalAtLeast { .. }
+            | Rule::TotalBetween { .. }
+            | Rule::GroupShare { .. }
+            | Rule::SpendBounds { .. }
+            | Rule::Ratio { .. } => ConstraintKind::Inequality,
             Rule::ChannelBounds { .. } => ConstraintKind::Bounds,
         }
     }
 
     /// Evaluates the constraint at `x`.
     pub fn check(&self, x: &[f64]) -> ConstraintCheck {
-        let total: f64 = x.iter().sum();
+        self.check_with_total(x, x.iter().sum())
+    }
+
+    /// Evaluates the constraint at `x`, whose total spend is `total`.
+    fn check_with_total(&self, x: &[f64], total: f64) -> ConstraintCheck {
         let at = |i: usize| x.get(i).copied().unwrap_or(f64::NAN);
         let (value, lower, upper, unit) = match &self.rule {
             Rule::TotalExactly { amount } => (total, Some(*amount), Some(*amount), Unit::Money),
             Rule::TotalAtMost { amount } => (total, None, Some(*amount), Unit::Money),
+            Rule::TotalAtLeast { amount } => (total, Some(*amount), None, Unit::Money),
+            Rule::TotalBetween { lower, upper } => (total, Some(*lower), Some(*upper), Unit::Money),
+            Rule::Ratio {
+                numerator,
+                denominator,
+                min,
+                max,
+            } => {
+                let (top, bottom) = (sum_at(numerator, x), sum_at(denominator, x));
+                let ratio = if bottom > 0.0 {
+                    top / bottom
+                } else if top > 0.0 {
+                    f64::INFINITY
+                } else {
+                    0.0
+                };
+                (ratio, *min, *max, Unit::Ratio)
+            }
             Rule::ChannelBounds {
                 channel,
                 lower,
@@ -174,7 +225,7 @@ impl Constraint {
             (None, Some(hi)) => hi - value,
             (None, None) => f64::INFINITY,
         };
-        let relative = self.relative_slack(x);
+        let relative = self.relative_slack_with_total(x, total);
         ConstraintCheck {
             name: self.name.clone(),
             kind: self.kind(),
@@ -199,7 +250,11 @@ impl Constraint {
     /// a plan that spends nothing satisfies every share rule, as repair treats it. NaN spend
     /// gives negative infinity.
     pub fn relative_slack(&self, x: &[f64]) -> f64 {
-        let total: f64 = x.iter().sum();
+        self.relative_slack_with_total(x, x.iter().sum())
+    }
+
+    /// [`Constraint::relative_slack`] at `x`, whose total spend is `total`.
+    pub fn relative_slack_with_total(&self, x: &[f64], total: f64) -> f64 {
         let at = |i: usize| x.get(i).copied().unwrap_or(f64::NAN);
         let side = |distance: f64, limit: f64| {
             if limit.is_infinite() {
@@ -211,6 +266,23 @@ impl Constraint {
         let slack = match &self.rule {
             Rule::TotalExactly { amount } => -side(total - amount, *amount).abs(),
             Rule::TotalAtMost { amount } => side(amount - total, *amount),
+            Rule::TotalAtLeast { amount } => side(total - amount, *amount),
+            Rule::TotalBetween { lower, upper } => {
+                side(total - lower, *lower).min(side(upper - total, *upper))
+            }
+            Rule::Ratio {
+                numerator,
+                denominator,
+                min,
+                max,
+            } => {
+                // Measured in money, `top - ratio * bottom`, relative to the larger side.
+                let (top, bottom) = (sum_at(numerator, x), sum_at(denominator, x));
+                let scale = top.abs().max(bottom.abs()).max(1.0);
+                let above = min.map_or(f64::INFINITY, |r| (top - r * bottom) / scale);
+                let below = max.map_or(f64::INFINITY, |r| (r * bottom - top) / scale);
+                above.min(below)
+            }
             Rule::ChannelBounds {
                 channel,
                 lower,
@@ -248,9 +320,21 @@ impl Constraint {
     }
 }
 
+/// Sums `x` over `cells`; a position outside `x` makes the sum NaN.
+fn sum_at(cells: &[usize], x: &[f64]) -> f64 {
+    cells
+        .iter()
+        .map(|&i| x.get(i).copied().unwrap_or(f64::NAN))
+        .sum()
+}
+
 /// Evaluates every constraint at `x`.
 pub fn check_all(constraints: &[Constraint], x: &[f64]) -> Vec<ConstraintCheck> {
-    constraints.iter().map(|c| c.check(x)).collect()
+    let total: f64 = x.iter().sum();
+    constraints
+        .iter()
+        .map(|c| c.check_with_total(x, total))
+        .collect()
 }
 
 /// Compiles the constraints into the set that repair projects onto, and checks that the set
@@ -286,6 +370,30 @@ pub fn compile(space: &DecisionSpace, constraints: &[Constraint]) -> Result<Line
                 TotalRule::AtMost(*amount),
                 constraint,
             )?,
+            Rule::TotalAtLeast { amount } => set_total(
+                &mut total,
+                &mut total_source,
+                TotalRule::AtLeast(*amount),
+                constraint,
+            )?,
+            Rule::TotalBetween { lower, upper } => set_total(
+                &mut total,
+                &mut total_source,
+                TotalRule::Between(*lower, *upper),
+                constraint,
+            )?,
+            Rule::Ratio {
+                numerator,
+                denominator,
+                min,
+                max,
+            } => push_ratio_halfspaces(
+                &mut halfspaces,
+                space.len(),
+                (numerator, denominator),
+                (*min, *max),
+                constraint,
+            ),
             Rule::ChannelBounds {
                 channel,
                 lower: lo,
@@ -390,6 +498,44 @@ fn push_share_halfspaces(
         // group - share * total <= 0
         halfspaces.push(Halfspace {
             coefficients: (0..n).map(|i| in_group(i) - share).collect(),
+            bound: 0.0,
+            source: constraint.name.clone(),
+        });
+    }
+}
+
+fn push_ratio_halfspaces(
+    halfspaces: &mut Vec<Halfspace>,
+    n: usize,
+    (numerator, denominator): (&[usize], &[usize]),
+    (min, max): (Option<f64>, Option<f64>),
+    constraint: &Constraint,
+) {
+    // top - ratio * bottom, as coefficients over every cell; a cell may sit on both sides.
+    let difference = |ratio: f64| -> Vec<f64> {
+        let mut coefficients = vec![0.0; n];
+        for &i in numerator {
+            if let Some(slot) = coefficients.get_mut(i) {
+                *slot += 1.0;
+            }
+        }
+        for &i in denominator {
+            if let Some(slot) = coefficients.get_mut(i) {
+                *slot -= ratio;
+            }
+        }
+        coefficients
+    };
+    if let Some(ratio) = max {
+        halfspaces.push(Halfspace {
+            coefficients: difference(ratio),
+            bound: 0.0,
+            source: constraint.name.clone(),
+        });
+    }
+    if let Some(ratio) = min {
+        halfspaces.push(Halfspace {
+            coefficients: difference(ratio).into_iter().map(|a| -a).collect(),
             bound: 0.0,
             source: constraint.name.clone(),
         });
@@ -537,36 +683,52 @@ fn check_bounds(
 fn check_total(set: &LinearSet, source: &str) -> Result<(), CoreError> {
     let floors: f64 = set.lower.iter().sum();
     let ceilings: f64 = set.upper.iter().sum();
-    let (amount, exact) = match set.total {
-        Some(TotalRule::Exactly(amount)) => (amount, true),
-        Some(TotalRule::AtMost(amount)) => (amount, false),
-        None => return Ok(()),
+    let Some(rule) = set.total else {
+        return Ok(());
     };
-    let tolerance = FEASIBILITY_TOLERANCE * amount.abs().max(1.0);
-    if floors > amount + tolerance {
+    let (least, most) = rule.limits();
+    if let TotalRule::Between(lower, upper) = rule {
+        if lower > upper {
+            return Err(CoreError::Infeasible {
+                constraints: vec![source.to_string()],
+                message: format!(
+                    "`{source}` asks for at least {} but at most {}: lower the first or raise \
+                     the second",
+                    money(lower),
+                    money(upper)
+                ),
+            });
+        }
+    }
+    let tolerance = |amount: f64| FEASIBILITY_TOLERANCE * amount.abs().max(1.0);
+    if most.is_finite() && floors > most + tolerance(most) {
         return Err(CoreError::Infeasible {
             constraints: vec![source.to_string(), "channel lower bounds".into()],
             message: format!(
                 "the channel lower bounds add up to {}, above the total budget {} of `{source}`: \
                  raise the budget to {} or lower the floors by {} in total",
                 money(floors),
-                money(amount),
+                money(most),
                 money(floors),
-                money(floors - amount)
+                money(floors - most)
             ),
         });
     }
-    if exact && ceilings < amount - tolerance {
+    if least.is_finite() && ceilings < least - tolerance(least) {
+        let what = if least == most {
+            "the total budget"
+        } else {
+            "the least total"
+        };
         return Err(CoreError::Infeasible {
             constraints: vec![source.to_string(), "channel upper bounds".into()],
             message: format!(
-                "the channel upper bounds can place only {} of the total budget {} of \
-                 `{source}`, leaving {} unplaced: raise the upper bounds by {} in total or \
-                 lower the budget to {}",
+                "the channel upper bounds can place only {} of {what} {} of `{source}`, leaving \
+                 {} unplaced: raise the upper bounds by {} in total or lower the budget to {}",
                 money(ceilings),
-                money(amount),
-                money(amount - ceilings),
-                money(amount - ceilings),
+                money(least),
+                money(least - ceilings),
+                money(least - ceilings),
                 money(ceilings)
             ),
         });
@@ -792,12 +954,22 @@ pub fn share_conflict(
 ) -> CoreError {
     let mut names: Vec<String> = constraints
         .iter()
-        .filter(|c| matches!(c.rule, Rule::GroupShare { .. } | Rule::SpendBounds { .. }))
+        .filter(|c| match &c.rule {
+            // A rule that keeps cells at 0 is already part of their bounds.
+            Rule::SpendBounds { upper, .. } => *upper != Some(0.0),
+            rule => matches!(rule, Rule::GroupShare { .. } | Rule::Ratio { .. }),
+        })
         .map(|c| c.name.clone())
         .collect();
-    let total = constraints
-        .iter()
-        .find(|c| matches!(c.rule, Rule::TotalExactly { .. } | Rule::TotalAtMost { .. }));
+    let total = constraints.iter().find(|c| {
+        matches!(
+            c.rule,
+            Rule::TotalExactly { .. }
+                | Rule::TotalAtMost { .. }
+                | Rule::TotalAtLeast { .. }
+                | Rule::TotalBetween { .. }
+        )
+    });
     let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
     let budget = total
         .map(|c| format!("`{}`", c.name))

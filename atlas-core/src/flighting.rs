@@ -62,9 +62,9 @@ impl Layout {
         periods: Vec<String>,
         geos: Vec<String>,
     ) -> Result<Self, CoreError> {
-        check_names("channels", "channel", &channels, false)?;
-        check_names("plan.periods", "period", &periods, false)?;
-        check_names("plan.geos", "geo", &geos, true)?;
+        check_names(("channels", ".name"), "channel", &channels, false)?;
+        check_names(("plan.periods", ""), "period", &periods, false)?;
+        check_names(("plan.geos", ""), "geo", &geos, true)?;
         let mut names = Vec::with_capacity(channels.len() * geos.len().max(1) * periods.len());
         for channel in &channels {
             if geos.is_empty() {
@@ -86,8 +86,14 @@ impl Layout {
     }
 
     /// Masks the cells of `channel` in geo `geo` (every geo when `None`) and period `period`
-    /// (every period when `None`).
+    /// (every period when `None`). Positions outside the layout mask nothing.
     pub fn mask(&mut self, channel: usize, geo: Option<usize>, period: Option<usize>) {
+        let inside = channel < self.channels.len()
+            && geo.is_none_or(|g| g < self.geo_count())
+            && period.is_none_or(|t| t < self.periods.len());
+        if !inside {
+            return;
+        }
         for g in geo.map_or(0..self.geo_count(), |g| g..g + 1) {
             for t in period.map_or(0..self.periods.len(), |t| t..t + 1) {
                 let cell = self.cell(channel, g, t);
@@ -182,8 +188,9 @@ impl Layout {
     }
 }
 
+/// Checks a list of names; `(field, key)` names the list and each entry's key in errors.
 fn check_names(
-    field: &str,
+    (field, key): (&str, &str),
     what: &str,
     names: &[String],
     may_be_empty: bool,
@@ -210,7 +217,10 @@ fn check_names(
             None
         };
         if let Some(message) = problem {
-            return Err(CoreError::invalid(format!("{field}[{index}]"), message));
+            return Err(CoreError::invalid(
+                format!("{field}[{index}]{key}"),
+                message,
+            ));
         }
     }
     Ok(())
@@ -369,7 +379,17 @@ impl FlightedModel {
         validate_kpis(&kpis, &baselines)?;
         let fields: Vec<String> = specs.iter().enumerate().map(curve_field).collect();
         let draws = model_draw_count(specs, &fields)?.max(1);
-        let slots = assign_curves(&layout, &kpis, specs, &fields)?;
+        let mut slots = assign_curves(&layout, &kpis, specs, &fields)?;
+        // A channel masked in every period of a geo is not sold there, so its curve, and the
+        // carry-over that the curve would add, do not apply in that geo.
+        let periods = layout.periods.len();
+        for s in 0..slots.first().map_or(0, Vec::len) {
+            if (s * periods..(s + 1) * periods).all(|cell| layout.masked[cell]) {
+                for row in &mut slots {
+                    row[s] = None;
+                }
+            }
+        }
         let mut curves: CurveTable = Vec::with_capacity(draws);
         let mut longest = 0;
         for draw in 0..draws {
@@ -554,7 +574,7 @@ impl ResponseModel for FlightedModel {
 
     /// Response realized in each cell's period from its channel, cells x KPIs, averaged over
     /// draws. The periods of the tail are not cells, so their response counts in the KPI but
-    /// not here; masked cells get 0.
+    /// not here; a masked cell shows only the response carried into it from earlier periods.
     fn contributions(&self, spend: ArrayView1<'_, f64>) -> Result<Array2<f64>, CoreError> {
         check_columns(self, spend.len())?;
         let periods = self.layout.periods.len();
@@ -566,11 +586,9 @@ impl ResponseModel for FlightedModel {
                 for (s, curve) in curves.iter().enumerate() {
                     let Some(curve) = curve else { continue };
                     let responses = curve.responses(self.series(&row, s), self.horizon);
+                    // A masked cell takes no spend but still shows what earlier weeks carry in.
                     for (t, response) in responses.into_iter().take(periods).enumerate() {
-                        let cell = s * periods + t;
-                        if !self.layout.masked[cell] {
-                            out[[cell, k]] += scale * response;
-                        }
+                        out[[s * periods + t, k]] += scale * response;
                     }
                 }
             }

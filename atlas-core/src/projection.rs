@@ -18,6 +18,22 @@ pub enum TotalRule {
     Exactly(f64),
     /// The plan spends at most this amount.
     AtMost(f64),
+    /// The plan spends at least this amount.
+    AtLeast(f64),
+    /// The plan spends between these amounts.
+    Between(f64, f64),
+}
+
+impl TotalRule {
+    /// Smallest and largest total the rule allows.
+    pub fn limits(&self) -> (f64, f64) {
+        match *self {
+            Self::Exactly(amount) => (amount, amount),
+            Self::AtMost(amount) => (f64::NEG_INFINITY, amount),
+            Self::AtLeast(amount) => (amount, f64::INFINITY),
+            Self::Between(lower, upper) => (lower, upper),
+        }
+    }
 }
 
 /// A half-space `coefficients . x <= bound`.
@@ -134,10 +150,16 @@ impl LinearSet {
             .zip(self.lower.iter().zip(&self.upper))
             .map(|(v, (lo, hi))| v.clamp(*lo, *hi))
             .sum();
-        let target = match self.total {
-            Some(TotalRule::Exactly(amount)) => Some(amount),
-            Some(TotalRule::AtMost(amount)) if clamped_sum > amount => Some(amount),
-            _ => None,
+        // Projecting onto a band of totals lands on the side that the clamped plan violates.
+        let (least, most) = self
+            .total
+            .map_or((f64::NEG_INFINITY, f64::INFINITY), |t| t.limits());
+        let target = if clamped_sum > most {
+            Some(most)
+        } else if clamped_sum < least {
+            Some(least)
+        } else {
+            None
         };
         match target {
             Some(amount) => {

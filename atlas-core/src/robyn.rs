@@ -475,6 +475,7 @@ fn build_scenario(
             name: Some("total budget".into()),
             equals: Some(amount),
             at_most: None,
+            at_least: None,
         })
         .into_iter()
         .collect();

@@ -48,7 +48,8 @@ impl DecisionSpace {
                     .into(),
             });
         }
-        for (index, channel) in channels.iter().enumerate() {
+        let mut seen = std::collections::HashSet::with_capacity(channels.len());
+        for channel in &channels {
             validate_channel(channel)?;
             if let Some(group) = repeated(&channel.groups) {
                 return Err(CoreError::InvalidChannel {
@@ -56,7 +57,7 @@ impl DecisionSpace {
                     message: format!("group `{group}` is listed twice: list each group once"),
                 });
             }
-            if channels[..index].iter().any(|c| c.name == channel.name) {
+            if !seen.insert(channel.name.as_str()) {
                 return Err(CoreError::InvalidChannel {
                     channel: channel.name.clone(),
                     message: "the name appears twice: give each channel a unique name".into(),

@@ -384,3 +384,53 @@ fn draws_are_evaluated_per_draw_and_averaged() {
         }
     }
 }
+
+#[test]
+fn masked_cells_show_carried_response_and_masked_geos_add_none() {
+    let mut layout = geo_layout();
+    // TV is dark in week 1 everywhere; search is not sold in the south at all.
+    layout.mask(0, None, Some(1));
+    layout.mask(1, Some(1), None);
+    let mut tv = spec("tv", "y", decaying());
+    tv.carryover = 2.0;
+    let mut search = spec("search", "y", Adstock::none());
+    search.carryover = 5.0;
+    let model =
+        FlightedModel::new(layout, vec!["y".into()], vec![3.0], &[tv, search], false).unwrap();
+    let plan = Array1::from(vec![
+        10.0, 10.0, 4.0, 8.0, 8.0, 8.0, 6.0, 6.0, 6.0, 9.0, 9.0, 9.0,
+    ]);
+    let cells = model.contributions(plan.view()).unwrap();
+    let total = model
+        .evaluate(plan.clone().insert_axis(ndarray::Axis(0)).view())
+        .unwrap()[[0, 0]];
+    // Without a tail, the KPI is the baselines plus every cell's response, masked ones included.
+    assert!(
+        (total - 3.0 * 3.0 - cells.sum()).abs() < 1e-9,
+        "{total} vs {}",
+        cells.sum()
+    );
+    // The dark week still shows what week 0 carries into it, though its own spend is ignored.
+    assert!(cells[[1, 0]] > 0.0);
+    let mut unspent = plan.clone();
+    unspent[1] = 0.0;
+    let again = model.contributions(unspent.view()).unwrap();
+    assert_eq!(again[[1, 0]], cells[[1, 0]]);
+    // Search in the south gets neither its spend nor its carry-over.
+    for t in 0..3 {
+        assert_eq!(cells[[9 + t, 0]], 0.0);
+    }
+}
+
+#[test]
+fn masking_outside_the_layout_masks_nothing() {
+    let mut layout = Layout::new(vec!["a".into(), "b".into()], names("w", 3), Vec::new()).unwrap();
+    layout.mask(0, None, Some(3));
+    layout.mask(0, Some(1), None);
+    layout.mask(2, None, None);
+    assert_eq!(layout.masked_count(), 0);
+    let message = Layout::new(vec!["a".into(), "b@c".into()], names("w", 3), Vec::new())
+        .unwrap_err()
+        .to_string();
+    assert!(message.contains("channels[1].name"), "{message}");
+}

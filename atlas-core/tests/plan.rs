@@ -225,6 +225,14 @@ fn plan_errors_name_the_field_value_and_fix() {
             BASE.replace("periods = [\"w1\", \"w2\", \"w3\"]\ngeos = [\"north\", \"south\"]\nmasked = [{ channel = \"radio\", geos = [\"south\"] }]", "periods = 3\nmasked = [{ channel = \"radio\", geos = [\"south\"] }]"),
             &["plan.masked[0].geos", "no geos"],
         ),
+        (
+            with_constraint("type = \"fixed\"\nchannel = \"radio\"\ngeos = [\"south\"]"),
+            &["constraints[1]", "every selected cell of `radio` is masked"],
+        ),
+        (
+            BASE.replace("current = { north = 5.0 }", "current = { north = 5.0, south = 2.0 }"),
+            &["channels[1].current.south", "channel `radio`", "masked in geo `south`"],
+        ),
     ];
     for (text, expected) in cases {
         let message = error(&text);

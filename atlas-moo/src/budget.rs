@@ -23,10 +23,11 @@ impl<'a> BudgetProblem<'a> {
     /// Total relative violation of every constraint at `x`: exactly 0 when all hold within
     /// [`FEASIBILITY_TOLERANCE`].
     pub fn violation(&self, x: &[f64]) -> f64 {
+        let total: f64 = x.iter().sum();
         self.problem
             .constraints
             .iter()
-            .map(|constraint| constraint.relative_slack(x))
+            .map(|constraint| constraint.relative_slack_with_total(x, total))
             .filter(|slack| *slack < -FEASIBILITY_TOLERANCE)
             .map(|slack| -slack)
             .sum()

@@ -159,9 +159,10 @@ fn render(problem: &Problem, output: &EvaluateOutput, evaluation: &PlanEvaluatio
              within the plan's periods",
         );
         periods = format!(
-            "\nSpend by period ({})\n{}{}",
+            "\nSpend by period ({})\n{}{}{}",
             problem.currency,
             period_table(layout, &evaluation.spend),
+            super::optimize::geo_section(layout, &evaluation.spend, &problem.currency),
             masked_note(layout)
         );
     }
@@ -196,12 +197,15 @@ fn unknown_cell(problem: &Problem, name: &str) -> String {
     }
     lists.push(("period", layout.periods()));
     if parts.len() != lists.len() {
-        let form = if layout.geos().is_empty() {
-            "channel@period"
+        let (form, header) = if layout.geos().is_empty() {
+            ("channel@period", "channel,period,spend")
         } else {
-            "channel@geo@period"
+            ("channel@geo@period", "channel,geo,period,spend")
         };
-        return format!("`{name}` is not a cell of the scenario; name cells as {form}");
+        return format!(
+            "`{name}` is not a cell of the scenario; use the header {header}, or name cells as \
+             {form} under the header channel,spend"
+        );
     }
     for (part, (what, names)) in parts.iter().zip(&lists) {
         if !names.iter().any(|n| n == part) {

@@ -85,6 +85,8 @@ pub fn constraint_table(problem: &Problem, checks: &[ConstraintCheck]) -> String
         let format = |v: f64| match check.unit {
             Unit::Share => percent(v),
             Unit::Money => number(v, 2),
+            Unit::Ratio if v.is_finite() => format!("{v:.4}"),
+            Unit::Ratio => "no denominator".into(),
         };
         let limit = |v: Option<f64>| v.map(format).unwrap_or_else(|| "-".into());
         let status = if !check.satisfied {
@@ -102,14 +104,20 @@ pub fn constraint_table(problem: &Problem, checks: &[ConstraintCheck]) -> String
             status.into(),
         ]);
     }
-    if let Some((count, binding, violated)) = cells {
-        let status = if violated > 0 {
-            format!("{violated} VIOLATED")
-        } else {
-            format!("{binding} binding")
+    if let Some(summary) = cells {
+        let status = match summary.violated.len() {
+            0 => format!("{} binding", summary.binding),
+            count => {
+                let shown = count.min(3);
+                let more = if count > shown { ", ..." } else { "" };
+                format!(
+                    "{count} VIOLATED: {}{more}",
+                    summary.violated[..shown].join(", ")
+                )
+            }
         };
         table.row([
-            format!("bounds of {count} cells"),
+            format!("bounds of {} cells", summary.count),
             "-".into(),
             "-".into(),
             "-".into(),
@@ -135,11 +143,11 @@ pub fn binding_names(problem: &Problem, checks: &[ConstraintCheck]) -> String {
     let (shown, cells) = cells::shown_checks(problem, checks);
     let mut names: Vec<String> = shown
         .iter()
-        .filter(|c| c.binding)
+        .filter(|c| c.binding && !cells::is_mask_rule(c))
         .map(|c| c.name.clone())
         .collect();
-    if let Some((_, binding, _)) = cells.filter(|(_, binding, _)| *binding > 0) {
-        names.push(format!("the bounds of {binding} cells"));
+    if let Some(summary) = cells.filter(|summary| summary.binding > 0) {
+        names.push(format!("the bounds of {} cells", summary.binding));
     }
     if names.is_empty() {
         "none".into()

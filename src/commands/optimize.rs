@@ -9,7 +9,7 @@ use atlas_moo::{MultiObjectiveOptimizer, Normalization};
 use clap::Args;
 use serde::Serialize;
 
-use super::cells::{cell_reports, masked_note, period_table, CellReport};
+use super::cells::{cell_reports, geo_table, masked_note, period_table, plan_csv, CellReport};
 use super::evaluate::{channel_reports, ChannelReport};
 use super::{binding_names, constraint_table, load, objective_info, parse_weights, ObjectiveInfo};
 use crate::output::{json_bytes, write_atomic};
@@ -28,6 +28,10 @@ pub struct OptimizeArgs {
     /// Result file to write (JSON).
     #[arg(long, short, default_value = "result.json", value_name = "FILE")]
     output: PathBuf,
+    /// Also write the optimal plan as a CSV file that `atlas evaluate --plan` reads, one row
+    /// per channel or unmasked cell.
+    #[arg(long, value_name = "FILE.csv")]
+    plan_csv: Option<PathBuf>,
 }
 
 /// One plan of the result: KPIs, objectives and channels.
@@ -120,6 +124,9 @@ pub fn run(args: &OptimizeArgs, global: Global) -> Result<()> {
             .as_ref()
             .map(|layout| cell_reports(layout, &[&problem.current, &solution.spend])),
     };
+    if let Some(path) = &args.plan_csv {
+        write_atomic(path, &plan_csv(&problem, &solution.spend)?)?;
+    }
     write_atomic(&args.output, &json_bytes(&output)?)?;
     let text = render(&problem, &output, &current, &optimal, args);
     super::emit(global, &text, &output)
@@ -188,15 +195,21 @@ fn render(
         .collect();
     let periods = match &problem.layout {
         Some(layout) => format!(
-            "Optimal spend by period ({}; the result file lists every cell)\n{}{}\n",
+            "Optimal spend by period ({}; the result file lists every cell)\n{}{}{}\n",
             problem.currency,
             period_table(layout, &optimal.spend),
+            geo_section(layout, &optimal.spend, &problem.currency),
             masked_note(layout)
         ),
         None => String::new(),
     };
+    let hint = if output.status == SolveStatus::IterationLimit {
+        " (the plan was still improving slowly; raise [solver] max_iterations to refine it)"
+    } else {
+        ""
+    };
     format!(
-        "Scenario: {}\nWeights: {}\nStatus: {:?} after {} model evaluations\n\n\
+        "Scenario: {}\nWeights: {}\nStatus: {:?} after {} model evaluations{hint}\n\n\
          Spend ({}; marginal = derivative of {} per extra unit of spend)\n{}\n{periods}{}\n{}\nBinding: {}\nWrote {}\n",
         problem.name,
         weights.join(", "),
@@ -214,6 +227,20 @@ fn render(
         binding_names(problem, &optimal.checks),
         args.output.display()
     )
+}
+
+/// Renders the spend-by-geo table under its heading, or nothing for a plan without geos.
+pub fn geo_section(
+    layout: &atlas_core::flighting::Layout,
+    spend: &[f64],
+    currency: &str,
+) -> String {
+    let table = geo_table(layout, spend);
+    if table.is_empty() {
+        table
+    } else {
+        format!("\nSpend by geo over the plan ({currency})\n{table}")
+    }
 }
 
 fn signed(value: f64) -> String {

@@ -231,7 +231,14 @@ fn render(
     if abrupt.is_empty() {
         text.push_str("\nNo abrupt change of allocation between neighbouring weights.\n");
     } else {
-        text.push_str("\nAbrupt changes between neighbouring weights (share of budget moved):\n");
+        let moved = if problem.layout.is_some() {
+            "share of budget moved between cells, so also between periods and geos"
+        } else {
+            "share of budget moved"
+        };
+        text.push_str(&format!(
+            "\nAbrupt changes between neighbouring weights ({moved}):\n"
+        ));
         for change in abrupt {
             text.push_str(&format!(
                 "  {}  ->  {}: {:.1}%\n",

@@ -17,8 +17,14 @@ use crate::problem::{Problem, SolverSettings};
 use crate::space::{Channel, DecisionSpace};
 
 pub mod plan;
+mod rules;
 
 pub use plan::{CellSelection, CurrentSpend, GeoSpend, PeriodsSpec, PlanSpec};
+use rules::Context;
+pub use rules::{ConstraintSpec, SpendSelection};
+
+/// Name of the rule that holds every masked cell at 0.
+pub const MASK_RULE: &str = "masked cells";
 
 /// A scenario file as written on disk.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -112,77 +118,6 @@ pub struct ChannelSpec {
     /// Groups the channel belongs to.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub groups: Vec<String>,
-}
-
-/// One `[[constraints]]` table.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
-pub enum ConstraintSpec {
-    /// Total spend: exactly `equals`, or at most `at_most`.
-    TotalBudget {
-        /// Name; `total budget` when absent.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        name: Option<String>,
-        /// Exact total.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        equals: Option<f64>,
-        /// Largest total.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        at_most: Option<f64>,
-    },
-    /// Bounds on one channel beyond those of its `[[channels]]` table. With a `[plan]` table
-    /// they bound the channel's total over the selected periods and geos (all when absent).
-    ChannelBounds {
-        /// Name; `<channel> limits` when absent.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        name: Option<String>,
-        /// Channel name.
-        channel: String,
-        /// Periods whose spend counts; every period when empty.
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        periods: Vec<String>,
-        /// Geos whose spend counts; every geo when empty.
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        geos: Vec<String>,
-        /// Minimum spend.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        lower: Option<f64>,
-        /// Maximum spend.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        upper: Option<f64>,
-    },
-    /// A group's share of the total.
-    GroupShare {
-        /// Name; `<group> share` when absent.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        name: Option<String>,
-        /// Group name.
-        group: String,
-        /// Minimum share in [0, 1].
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        min: Option<f64>,
-        /// Maximum share in [0, 1].
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        max: Option<f64>,
-    },
-    /// A channel held at one amount, its current spend when `amount` is absent. With a
-    /// `[plan]` table each selected cell is held.
-    Fixed {
-        /// Name; `<channel> fixed` when absent.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        name: Option<String>,
-        /// Channel name.
-        channel: String,
-        /// Periods held; every period when empty.
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        periods: Vec<String>,
-        /// Geos held; every geo when empty.
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        geos: Vec<String>,
-        /// The held spend of each held cell.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        amount: Option<f64>,
-    },
 }
 
 /// One `[[objectives]]` table.
@@ -393,12 +328,19 @@ impl ScenarioFile {
     fn check_budget_amounts(&self) -> Result<(), CoreError> {
         for (index, spec) in self.constraints.iter().enumerate() {
             let ConstraintSpec::TotalBudget {
-                equals, at_most, ..
+                equals,
+                at_most,
+                at_least,
+                ..
             } = spec
             else {
                 continue;
             };
-            for (key, value) in [("equals", equals), ("at_most", at_most)] {
+            for (key, value) in [
+                ("equals", equals),
+                ("at_most", at_most),
+                ("at_least", at_least),
+            ] {
                 if let Some(value) = value.filter(|v| !v.is_finite() || *v < 0.0) {
                     return Err(CoreError::invalid(
                         format!("constraints[{index}].{key}"),
@@ -521,9 +463,20 @@ impl ScenarioFile {
         let mut plan = Vec::new();
         for (index, spec) in self.channels.iter().enumerate() {
             let field = format!("channels[{index}].current");
+            let name_channel = |error: CoreError| match error {
+                CoreError::Invalid { field, message } => CoreError::Invalid {
+                    field,
+                    message: format!("channel `{}`: {message}", spec.name),
+                },
+                other => other,
+            };
             match layout {
-                Some(layout) => plan.extend(spec.current.cells(layout, index, &field)?),
-                None => plan.push(spec.current.amount(&field)?),
+                Some(layout) => plan.extend(
+                    spec.current
+                        .cells(layout, index, &field)
+                        .map_err(name_channel)?,
+                ),
+                None => plan.push(spec.current.amount(&field).map_err(name_channel)?),
             }
         }
         Ok(plan)
@@ -554,7 +507,7 @@ impl ScenarioFile {
         if !masked.is_empty() {
             // Bounds already hold masked cells at 0; this rule reports them and is re-checked.
             constraints.push(Constraint {
-                name: "masked cells".into(),
+                name: MASK_RULE.into(),
                 rule: Rule::SpendBounds {
                     cells: masked,
                     lower: None,
@@ -566,6 +519,7 @@ impl ScenarioFile {
             let context = Context {
                 index,
                 space,
+                channels: &self.channels,
                 current,
                 layout,
             };
@@ -671,201 +625,6 @@ pub fn normalize_weights(objectives: &mut [Objective]) -> Result<(), CoreError> 
         objective.weight /= sum;
     }
     Ok(())
-}
-
-/// What building one `[[constraints]]` table needs to know.
-struct Context<'a> {
-    index: usize,
-    space: &'a DecisionSpace,
-    current: &'a [f64],
-    layout: Option<&'a Layout>,
-}
-
-impl Context<'_> {
-    fn field(&self) -> String {
-        format!("constraints[{}]", self.index)
-    }
-
-    fn amount(&self, key: &str, value: f64) -> Result<f64, CoreError> {
-        if value.is_finite() && value >= 0.0 {
-            Ok(value)
-        } else {
-            Err(CoreError::invalid(
-                format!("{}.{key}", self.field()),
-                format!("{value} is invalid: use an amount of at least 0"),
-            ))
-        }
-    }
-
-    /// The decision cells of `channel` in the selected periods and geos, leaving out masked
-    /// cells; the channel itself in a scenario without a `[plan]` table.
-    fn cells(
-        &self,
-        channel: &str,
-        periods: &[String],
-        geos: &[String],
-    ) -> Result<Vec<usize>, CoreError> {
-        let field = self.field();
-        let Some(layout) = self.layout else {
-            if let Some(key) = [("periods", periods), ("geos", geos)]
-                .iter()
-                .find_map(|(key, list)| (!list.is_empty()).then_some(*key))
-            {
-                return Err(CoreError::invalid(
-                    format!("{field}.{key}"),
-                    format!(
-                        "`{key}` selects cells of a plan over periods: add a [plan] table or \
-                         remove `{key}`"
-                    ),
-                ));
-            }
-            let position = self.space.position(channel).ok_or_else(|| {
-                CoreError::invalid(
-                    format!("{field}.channel"),
-                    format!(
-                        "`{channel}` is not a channel: use one of {}",
-                        self.space.names().join(", ")
-                    ),
-                )
-            })?;
-            return Ok(vec![position]);
-        };
-        let selection = CellSelection {
-            channel: channel.to_string(),
-            geos: geos.to_vec(),
-            periods: periods.to_vec(),
-        };
-        plan::select(layout, &selection, &field, false)
-    }
-
-    fn build(&self, spec: &ConstraintSpec) -> Result<Vec<Constraint>, CoreError> {
-        let field = self.field();
-        let one = |name: String, rule: Rule| Ok(vec![Constraint { name, rule }]);
-        match spec {
-            ConstraintSpec::TotalBudget {
-                name,
-                equals,
-                at_most,
-            } => {
-                let rule = match (equals, at_most) {
-                    (Some(value), None) => Rule::TotalExactly {
-                        amount: self.amount("equals", *value)?,
-                    },
-                    (None, Some(value)) => Rule::TotalAtMost {
-                        amount: self.amount("at_most", *value)?,
-                    },
-                    _ => {
-                        return Err(CoreError::invalid(
-                            field,
-                            "a total_budget needs exactly one of `equals` or `at_most`",
-                        ))
-                    }
-                };
-                one(name.clone().unwrap_or_else(|| "total budget".into()), rule)
-            }
-            ConstraintSpec::ChannelBounds {
-                name,
-                channel,
-                periods,
-                geos,
-                lower,
-                upper,
-            } => {
-                let cells = self.cells(channel, periods, geos)?;
-                let lower = lower.map(|v| self.amount("lower", v)).transpose()?;
-                let upper = upper.map(|v| self.amount("upper", v)).transpose()?;
-                let name = name.clone().unwrap_or_else(|| format!("{channel} limits"));
-                let rule = match cells[..] {
-                    [cell] if self.layout.is_none() => Rule::ChannelBounds {
-                        channel: cell,
-                        lower: lower.unwrap_or(0.0),
-                        upper: upper.unwrap_or(f64::INFINITY),
-                    },
-                    _ => Rule::SpendBounds {
-                        cells,
-                        lower,
-                        upper,
-                    },
-                };
-                one(name, rule)
-            }
-            ConstraintSpec::GroupShare {
-                name,
-                group,
-                min,
-                max,
-            } => {
-                let members = self
-                    .space
-                    .group(group)
-                    .ok_or_else(|| {
-                        let known: Vec<&str> = self
-                            .space
-                            .groups()
-                            .iter()
-                            .map(|g| g.name.as_str())
-                            .collect();
-                        let known = if known.is_empty() {
-                            "none".to_string()
-                        } else {
-                            known.join(", ")
-                        };
-                        CoreError::invalid(
-                            format!("{field}.group"),
-                            format!(
-                                "`{group}` is not a group of any channel (groups: {known}): add \
-                                 it to a channel's `groups`"
-                            ),
-                        )
-                    })?
-                    .members
-                    .clone();
-                if min.is_none() && max.is_none() {
-                    return Err(CoreError::invalid(
-                        field,
-                        "a group_share needs `min`, `max` or both",
-                    ));
-                }
-                let name = name.clone().unwrap_or_else(|| format!("{group} share"));
-                let rule = Rule::GroupShare {
-                    group: group.clone(),
-                    members,
-                    min: *min,
-                    max: *max,
-                };
-                one(name, rule)
-            }
-            ConstraintSpec::Fixed {
-                name,
-                channel,
-                periods,
-                geos,
-                amount: held,
-            } => {
-                let cells = self.cells(channel, periods, geos)?;
-                let name = name.clone().unwrap_or_else(|| format!("{channel} fixed"));
-                let several = cells.len() > 1;
-                cells
-                    .into_iter()
-                    .map(|cell| {
-                        let amount = self.amount("amount", held.unwrap_or(self.current[cell]))?;
-                        let name = if several {
-                            format!("{name} ({})", self.space.channels()[cell].name)
-                        } else {
-                            name.clone()
-                        };
-                        Ok(Constraint {
-                            name,
-                            rule: Rule::Fixed {
-                                channel: cell,
-                                amount,
-                            },
-                        })
-                    })
-                    .collect()
-            }
-        }
-    }
 }
 
 #[cfg(test)]

@@ -302,11 +302,25 @@ fn geo_series(
     }
     let name = &layout.geos()[geo];
     let field = format!("{field}.{name}");
+    let all_masked = (0..periods).all(|t| layout.is_masked(layout.cell(channel, geo, t)));
+    let spends = match table.get(name) {
+        Some(GeoSpend::Amount(amount)) => *amount != 0.0,
+        Some(GeoSpend::Series(series)) => series.iter().any(|v| *v != 0.0),
+        None => false,
+    };
+    if all_masked && spends {
+        return Err(CoreError::invalid(
+            field,
+            format!(
+                "the channel is masked in geo `{name}`, so it has no current spend there: \
+                 remove the entry or the mask"
+            ),
+        ));
+    }
     match table.get(name) {
         Some(GeoSpend::Amount(amount)) => Ok(vec![check_amount(&field, *amount)?; periods]),
         Some(GeoSpend::Series(series)) => check_series(&field, series, periods),
         None => {
-            let all_masked = (0..periods).all(|t| layout.is_masked(layout.cell(channel, geo, t)));
             if all_masked {
                 Ok(vec![0.0; periods])
             } else {

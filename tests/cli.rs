@@ -797,3 +797,57 @@ fn missing_file_error_is_not_repeated() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(stderr.matches("No such file").count(), 1, "{stderr}");
 }
+
+#[test]
+fn channel_order_in_the_scenario_does_not_change_the_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(example()).unwrap();
+    // Reverse the [[channels]] tables, which sit together before the constraints.
+    let start = text.find("[[channels]]").unwrap();
+    let end = text.find("[[constraints]]").unwrap();
+    let mut tables: Vec<&str> = text[start..end]
+        .split("[[channels]]")
+        .filter(|t| !t.trim().is_empty())
+        .collect();
+    tables.reverse();
+    let shuffled = format!(
+        "{}{}{}",
+        &text[..start],
+        tables
+            .iter()
+            .map(|t| format!("[[channels]]{}\n", t.trim_end()))
+            .collect::<String>(),
+        &text[end..]
+    );
+    std::fs::write(dir.path().join("shuffled.toml"), shuffled).unwrap();
+    let by_name = |scenario: &str, output: &str| {
+        succeed(&atlas(
+            &["optimize", scenario, "--output", output],
+            dir.path(),
+        ));
+        let result = read_json(&dir.path().join(output));
+        let mut plan: Vec<(String, f64)> = result["optimal_budget"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|pair| {
+                (
+                    pair[0].as_str().unwrap().to_string(),
+                    pair[1].as_f64().unwrap(),
+                )
+            })
+            .collect();
+        plan.sort_by(|a, b| a.0.cmp(&b.0));
+        plan
+    };
+    let original = by_name(example().to_str().unwrap(), "original.json");
+    let reversed = by_name("shuffled.toml", "reversed.json");
+    assert_eq!(original.len(), 6);
+    for ((name, a), (other, b)) in original.iter().zip(&reversed) {
+        assert_eq!(name, other);
+        assert!(
+            (a - b).abs() <= 1e-4 * a.abs().max(1.0),
+            "{name}: {a} vs {b}"
+        );
+    }
+}

@@ -4,12 +4,10 @@
 //! projection arc, run from several starts in parallel: the current plan, any warm starts, an
 //! even split and random plans, each repaired onto the linear constraints. Ascent only accepts
 //! improving steps, so the result is never worse than the current plan when that plan is
-//! feasible. Every start has its own random stream derived from the seed and its index, so the
-//! result does not depend on the number of threads.
+//! feasible. Every start has its own random stream derived from the seed, its index and each
+//! channel's name, so neither the thread count nor the channel order changes the answer.
 
 use ndarray::{Array2, ArrayView1, Axis};
-use rand::{RngExt, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -155,12 +153,15 @@ fn starting_points(problem: &Problem, options: &SolveOptions) -> Result<Vec<Vec<
     let lower = &problem.linear.lower;
     let upper = &problem.linear.upper;
     starts.push((0..n).map(|i| 0.5 * (lower[i] + upper[i])).collect());
+    // Each channel's random draw is keyed by its name, so the order of the channels in the
+    // scenario does not change the starts, and so not the answer.
+    let keys: Vec<u64> = problem.space.names().iter().map(|n| name_key(n)).collect();
     let mut index = 0u64;
     while starts.len() < options.starts.max(1) {
-        let mut rng = ChaCha8Rng::seed_from_u64(mix(options.seed, index));
+        let stream = mix(options.seed, index);
         starts.push(
             (0..n)
-                .map(|i| lower[i] + rng.random::<f64>() * (upper[i] - lower[i]))
+                .map(|i| lower[i] + unit(mix(stream, keys[i])) * (upper[i] - lower[i]))
                 .collect(),
         );
         index += 1;
@@ -169,6 +170,18 @@ fn starting_points(problem: &Problem, options: &SolveOptions) -> Result<Vec<Vec<
         problem.repair(start)?;
     }
     Ok(starts)
+}
+
+/// Hashes a name with 64-bit FNV-1a, which is stable across runs and platforms.
+fn name_key(name: &str) -> u64 {
+    name.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// Maps 64 random bits to a uniform number in [0, 1) with 53 bits of precision.
+fn unit(bits: u64) -> f64 {
+    (bits >> 11) as f64 / (1u64 << 53) as f64
 }
 
 /// Mixes 64 bits with the SplitMix64 output function, a bijection.

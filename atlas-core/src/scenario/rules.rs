@@ -293,9 +293,14 @@ impl Context<'_> {
 
     /// Returns the cells of a spend selection, leaving out masked cells.
     fn selection(&self, selection: &SpendSelection, key: &str) -> Result<Vec<usize>, CoreError> {
+        let (prefix, base) = if key.is_empty() {
+            (String::new(), self.field())
+        } else {
+            (format!("{key}."), format!("{}.{key}", self.field()))
+        };
         let mut channels: Vec<usize> = Vec::new();
         for (index, name) in selection.channels.iter().enumerate() {
-            channels.push(self.channel(name, &format!("{key}.channels[{index}]"))?);
+            channels.push(self.channel(name, &format!("{prefix}channels[{index}]"))?);
         }
         for (index, group) in selection.groups.iter().enumerate() {
             let members: Vec<usize> = (0..self.channels.len())
@@ -303,7 +308,7 @@ impl Context<'_> {
                 .collect();
             if members.is_empty() {
                 return Err(CoreError::invalid(
-                    format!("{}.{key}.groups[{index}]", self.field()),
+                    format!("{base}.groups[{index}]"),
                     format!(
                         "`{group}` is not a group of any channel: add it to a channel's `groups`"
                     ),
@@ -327,10 +332,10 @@ impl Context<'_> {
                         geos: selection.geos.clone(),
                         periods: selection.periods.clone(),
                     },
-                    &format!("{}.{key}", self.field()),
+                    &base,
                     false,
                 )?,
-                None => self.cells((name, key), &selection.periods, &selection.geos)?,
+                None => self.cells((name, "channels"), &selection.periods, &selection.geos)?,
             };
             cells.extend(picked);
         }
@@ -476,7 +481,7 @@ impl Context<'_> {
                 };
                 let name = name.clone().unwrap_or_else(|| "change limit".into());
                 Ok(self
-                    .selection(&selection, "channels")?
+                    .selection(&selection, "")?
                     .into_iter()
                     .map(|cell| Constraint {
                         name: format!("{name} ({})", self.space.channels()[cell].name),
@@ -505,7 +510,7 @@ impl Context<'_> {
                     ..SpendSelection::default()
                 };
                 let cells = self
-                    .selection(&selection, "group")
+                    .selection(&selection, "")
                     .map_err(|error| match error {
                         CoreError::Invalid { message, .. } => {
                             CoreError::invalid(format!("{field}.group"), message)
@@ -577,7 +582,7 @@ impl Context<'_> {
                     constraints.push(Constraint {
                         name: format!("{name} ({period})"),
                         rule: Rule::SpendBounds {
-                            cells: self.selection(&selection, "periods")?,
+                            cells: self.selection(&selection, "")?,
                             lower,
                             upper,
                         },

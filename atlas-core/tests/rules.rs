@@ -1,0 +1,358 @@
+//! Every kind of business rule a scenario can state: a satisfied, a violated and a binding
+//! plan for each, the repair onto it, and the errors of each key.
+
+use atlas_core::constraint::{Rule, Unit};
+use atlas_core::scenario::ScenarioFile;
+use atlas_core::{ConstraintCheck, CoreError, Problem};
+
+/// Three channels without a plan over periods; `{rules}` adds constraint tables.
+fn point(rules: &str) -> String {
+    format!(
+        r#"
+name = "rules"
+[model]
+type = "response_curves"
+kpis = ["revenue"]
+curves = [
+  {{ channel = "tv", kpi = "revenue", coefficient = 900.0, alpha = 1.0, inflexion = 50.0 }},
+  {{ channel = "search", kpi = "revenue", coefficient = 600.0, alpha = 1.0, inflexion = 30.0 }},
+  {{ channel = "social", kpi = "revenue", coefficient = 300.0, alpha = 1.0, inflexion = 20.0 }},
+]
+[[channels]]
+name = "tv"
+current = 50.0
+upper = 200.0
+groups = ["brand"]
+[[channels]]
+name = "search"
+current = 30.0
+upper = 200.0
+groups = ["digital"]
+[[channels]]
+name = "social"
+current = 20.0
+upper = 200.0
+groups = ["digital"]
+[[objectives]]
+kpi = "revenue"
+sense = "maximize"
+{rules}
+"#
+    )
+}
+
+/// Two channels over four weeks; `{rules}` adds constraint tables.
+fn weekly(rules: &str) -> String {
+    format!(
+        r#"
+name = "weekly rules"
+[plan]
+periods = ["q3a", "q3b", "q4a", "q4b"]
+[model]
+type = "response_curves"
+kpis = ["revenue"]
+curves = [
+  {{ channel = "tv", kpi = "revenue", coefficient = 900.0, alpha = 1.0, inflexion = 50.0 }},
+  {{ channel = "search", kpi = "revenue", coefficient = 600.0, alpha = 1.0, inflexion = 30.0 }},
+]
+[[channels]]
+name = "tv"
+current = [10.0, 20.0, 30.0, 40.0]
+upper = 100.0
+[[channels]]
+name = "search"
+current = 10.0
+upper = 100.0
+[[objectives]]
+kpi = "revenue"
+sense = "maximize"
+{rules}
+"#
+    )
+}
+
+fn build(text: &str) -> Result<Problem, CoreError> {
+    ScenarioFile::parse(text, "rules.toml")?.build()
+}
+
+fn check(problem: &Problem, name: &str, plan: &[f64]) -> ConstraintCheck {
+    problem
+        .check(plan)
+        .into_iter()
+        .find(|c| c.name == name)
+        .unwrap_or_else(|| panic!("no constraint `{name}`"))
+}
+
+/// Asserts the three cases of one rule: inside its limits, on a limit, and outside them.
+fn assert_cases(problem: &Problem, name: &str, inside: &[f64], on: &[f64], outside: &[f64]) {
+    let satisfied = check(problem, name, inside);
+    assert!(satisfied.satisfied && !satisfied.binding, "{satisfied:?}");
+    let binding = check(problem, name, on);
+    assert!(binding.satisfied && binding.binding, "{binding:?}");
+    let violated = check(problem, name, outside);
+    assert!(!violated.satisfied && violated.slack < 0.0, "{violated:?}");
+}
+
+/// Repairs a plan far from the rules and asserts that every rule then holds.
+fn assert_repair_holds(problem: &Problem, start: Vec<f64>) -> Vec<f64> {
+    let mut plan = start;
+    problem.repair(&mut plan).unwrap();
+    for check in problem.check(&plan) {
+        assert!(check.satisfied, "{check:?} at {plan:?}");
+    }
+    plan
+}
+
+#[test]
+fn total_at_least_and_within_a_range() {
+    let problem = build(&point(
+        "[[constraints]]\ntype = \"total_budget\"\nat_least = 90.0",
+    ))
+    .unwrap();
+    assert_cases(
+        &problem,
+        "total budget",
+        &[50.0, 30.0, 20.0],
+        &[45.0, 30.0, 15.0],
+        &[40.0, 30.0, 10.0],
+    );
+    assert_repair_holds(&problem, vec![1.0, 2.0, 3.0]);
+    let problem = build(&point(
+        "[[constraints]]\ntype = \"total_budget\"\nat_least = 90.0\nat_most = 120.0",
+    ))
+    .unwrap();
+    let rule = &problem.constraints.last().unwrap().rule;
+    assert_eq!(
+        rule,
+        &Rule::TotalBetween {
+            lower: 90.0,
+            upper: 120.0
+        }
+    );
+    assert_cases(
+        &problem,
+        "total budget",
+        &[50.0, 30.0, 20.0],
+        &[60.0, 40.0, 20.0],
+        &[60.0, 40.0, 30.0],
+    );
+    let high = assert_repair_holds(&problem, vec![150.0, 150.0, 150.0]);
+    assert!((high.iter().sum::<f64>() - 120.0).abs() < 1e-9);
+    let low = assert_repair_holds(&problem, vec![1.0, 1.0, 1.0]);
+    assert!((low.iter().sum::<f64>() - 90.0).abs() < 1e-9);
+}
+
+#[test]
+fn limits_relative_to_current_spend() {
+    // Robyn's multipliers: tv between 0.5 and 2 times its current 50.
+    let problem = build(&point(
+        "[[constraints]]\ntype = \"channel_bounds\"\nchannel = \"tv\"\nlower_ratio = 0.5\nupper_ratio = 2.0",
+    ))
+    .unwrap();
+    assert_eq!(
+        problem.constraints.last().unwrap().rule,
+        Rule::ChannelBounds {
+            channel: 0,
+            lower: 25.0,
+            upper: 100.0
+        }
+    );
+    assert_cases(
+        &problem,
+        "tv limits",
+        &[50.0, 0.0, 0.0],
+        &[100.0, 0.0, 0.0],
+        &[101.0, 0.0, 0.0],
+    );
+    // "Change at most 20% from current" on every channel at once.
+    let problem = build(&point(
+        "[[constraints]]\ntype = \"change_limit\"\nmax_change = 0.2",
+    ))
+    .unwrap();
+    assert_cases(
+        &problem,
+        "change limit (search)",
+        &[0.0, 30.0, 0.0],
+        &[0.0, 24.0, 0.0],
+        &[0.0, 23.0, 0.0],
+    );
+    let plan = assert_repair_holds(&problem, vec![0.0, 500.0, 0.0]);
+    assert_eq!(plan, vec![40.0, 36.0, 16.0]);
+}
+
+#[test]
+fn group_budgets_in_money() {
+    let problem = build(&point(
+        "[[constraints]]\ntype = \"group_budget\"\ngroup = \"digital\"\nlower = 40.0\nupper = 60.0",
+    ))
+    .unwrap();
+    assert_cases(
+        &problem,
+        "digital budget",
+        &[0.0, 30.0, 20.0],
+        &[0.0, 30.0, 30.0],
+        &[0.0, 10.0, 20.0],
+    );
+    let plan = assert_repair_holds(&problem, vec![0.0, 150.0, 150.0]);
+    assert!((plan[1] + plan[2] - 60.0).abs() < 1e-6);
+}
+
+#[test]
+fn ratios_between_channels_and_groups() {
+    // TV over digital between 0.5 and 2.
+    let problem = build(&point(
+        "[[constraints]]\ntype = \"ratio\"\nnumerator = { channels = [\"tv\"] }\ndenominator = { groups = [\"digital\"] }\nmin = 0.5\nmax = 2.0",
+    ))
+    .unwrap();
+    let name = "tv / digital";
+    assert_cases(
+        &problem,
+        name,
+        &[50.0, 30.0, 20.0],
+        &[100.0, 30.0, 20.0],
+        &[120.0, 30.0, 20.0],
+    );
+    let ratio = check(&problem, name, &[120.0, 30.0, 20.0]);
+    assert_eq!(ratio.unit, Unit::Ratio);
+    assert!((ratio.value - 2.4).abs() < 1e-12);
+    let plan = assert_repair_holds(&problem, vec![200.0, 1.0, 1.0]);
+    assert!(plan[0] <= 2.0 * (plan[1] + plan[2]) * (1.0 + 1e-9));
+}
+
+#[test]
+fn period_ratio_caps_one_quarter_against_another() {
+    // Q4 at most 1.5 times Q3.
+    let problem = build(&weekly(
+        "[[constraints]]\ntype = \"ratio\"\nname = \"q4 vs q3\"\nnumerator = { periods = [\"q4a\", \"q4b\"] }\ndenominator = { periods = [\"q3a\", \"q3b\"] }\nmax = 1.5",
+    ))
+    .unwrap();
+    // Cells: tv q3a q3b q4a q4b, then search q3a q3b q4a q4b.
+    let inside = [10.0, 10.0, 10.0, 10.0, 10.0, 10.0, 10.0, 10.0];
+    let on = [10.0, 10.0, 15.0, 15.0, 10.0, 10.0, 15.0, 15.0];
+    let outside = [10.0, 10.0, 30.0, 30.0, 10.0, 10.0, 10.0, 10.0];
+    assert_cases(&problem, "q4 vs q3", &inside, &on, &outside);
+    assert_repair_holds(&problem, outside.to_vec());
+}
+
+#[test]
+fn blackouts_and_period_caps_over_weeks() {
+    let problem = build(&weekly(
+        "[[constraints]]\ntype = \"blackout\"\nchannel = \"tv\"\nperiods = [\"q4b\"]\n\n[[constraints]]\ntype = \"period_cap\"\nat_most = 50.0",
+    ))
+    .unwrap();
+    // A blackout binds whenever it holds: a spend of 0 sits on its only limit.
+    let dark = check(
+        &problem,
+        "tv blackout",
+        &[10.0, 10.0, 10.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+    );
+    assert!(dark.satisfied && dark.binding, "{dark:?}");
+    let lit = check(
+        &problem,
+        "tv blackout",
+        &[10.0, 10.0, 10.0, 5.0, 0.0, 0.0, 0.0, 0.0],
+    );
+    assert!(!lit.satisfied, "{lit:?}");
+    assert_cases(
+        &problem,
+        "period cap (q3b)",
+        &[0.0, 20.0, 0.0, 0.0, 0.0, 20.0, 0.0, 0.0],
+        &[0.0, 20.0, 0.0, 0.0, 0.0, 30.0, 0.0, 0.0],
+        &[0.0, 30.0, 0.0, 0.0, 0.0, 30.0, 0.0, 0.0],
+    );
+    let plan = assert_repair_holds(&problem, vec![90.0; 8]);
+    assert_eq!(plan[3], 0.0);
+    assert_eq!(
+        problem
+            .constraints
+            .iter()
+            .filter(|c| c.name.starts_with("period cap ("))
+            .count(),
+        4
+    );
+}
+
+#[test]
+fn fixed_channel_with_no_effect_keeps_its_current_spend() {
+    // A zero coefficient gives the solver no reason to keep the spend, so only the rule does.
+    let text = point(
+        "[[constraints]]\ntype = \"fixed\"\nchannel = \"social\"\n\n[[constraints]]\ntype = \"total_budget\"\nequals = 100.0",
+    )
+    .replace(
+        "coefficient = 300.0, alpha = 1.0, inflexion = 20.0",
+        "coefficient = 0.0, alpha = 1.0, inflexion = 20.0",
+    );
+    let problem = build(&text).unwrap();
+    let plan = assert_repair_holds(&problem, vec![0.0, 0.0, 90.0]);
+    assert_eq!(plan[2], 20.0);
+    // A channel with no current spend and fixed bounds stays at 0.
+    let text = point("[[constraints]]\ntype = \"fixed\"\nchannel = \"social\"")
+        .replace("current = 20.0", "current = 0.0");
+    let problem = build(&text).unwrap();
+    let plan = assert_repair_holds(&problem, vec![10.0, 10.0, 10.0]);
+    assert_eq!(plan[2], 0.0);
+}
+
+#[test]
+fn rule_errors_name_the_field_value_and_fix() {
+    let cases: Vec<(String, &[&str])> = vec![
+        (
+            point("[[constraints]]\ntype = \"total_budget\"\nequals = 90.0\nat_least = 80.0"),
+            &["constraints[0]", "`equals`, or `at_most`, `at_least` or both"],
+        ),
+        (
+            point("[[constraints]]\ntype = \"total_budget\"\nat_least = 130.0\nat_most = 120.0"),
+            &["`total budget`", "at least 130", "at most 120"],
+        ),
+        (
+            point("[[constraints]]\ntype = \"channel_bounds\"\nchannel = \"tv\"\nupper_ratio = -1.0"),
+            &["constraints[0].upper_ratio", "-1"],
+        ),
+        (
+            point("[[constraints]]\ntype = \"channel_bounds\"\nchannel = \"tv\""),
+            &["constraints[0]", "needs a limit"],
+        ),
+        (
+            point("[[constraints]]\ntype = \"change_limit\"\nmax_change = -0.1"),
+            &["constraints[0].max_change", "-0.1"],
+        ),
+        (
+            point("[[constraints]]\ntype = \"change_limit\"\nchannels = [\"print\"]\nmax_change = 0.1"),
+            &["constraints[0].channels[0]", "`print`", "tv, search, social"],
+        ),
+        (
+            point("[[constraints]]\ntype = \"group_budget\"\ngroup = \"radio\"\nupper = 5.0"),
+            &["constraints[0].group", "`radio`"],
+        ),
+        (
+            point("[[constraints]]\ntype = \"ratio\"\nnumerator = { channels = [\"tv\"] }\ndenominator = { groups = [\"digital\"] }"),
+            &["constraints[0]", "`min`, `max` or both"],
+        ),
+        (
+            point("[[constraints]]\ntype = \"ratio\"\nnumerator = { channels = [\"tv\"] }\ndenominator = { groups = [\"digital\"] }\nmax = -2.0"),
+            &["constraints[0].max", "-2"],
+        ),
+        (
+            point("[[constraints]]\ntype = \"period_cap\"\nat_most = 5.0"),
+            &["constraints[0]", "[plan]"],
+        ),
+        (
+            weekly("[[constraints]]\ntype = \"period_cap\"\nperiods = [\"q5\"]\nat_most = 5.0"),
+            &["`q5`", "q3a, q3b, q4a, q4b"],
+        ),
+        (
+            weekly("[[constraints]]\ntype = \"blackout\"\nchannel = \"tv\"\nperiods = [\"q5\"]"),
+            &["constraints[0].periods[0]", "`q5`"],
+        ),
+        (
+            weekly("[[constraints]]\ntype = \"ratio\"\nnumerator = { periods = [\"q4a\"], colour = \"red\" }\ndenominator = {}\nmax = 1.0"),
+            &["rules.toml", "colour"],
+        ),
+    ];
+    for (text, expected) in cases {
+        let message = build(&text).unwrap_err().to_string();
+        for part in expected {
+            assert!(message.contains(part), "`{part}` missing from: {message}");
+        }
+    }
+}

@@ -86,11 +86,14 @@ fn check(problem: &Problem, name: &str, plan: &[f64]) -> ConstraintCheck {
 /// Asserts the three cases of one rule: inside its limits, on a limit, and outside them.
 fn assert_cases(problem: &Problem, name: &str, inside: &[f64], on: &[f64], outside: &[f64]) {
     let satisfied = check(problem, name, inside);
-    assert!(satisfied.satisfied && !satisfied.binding, "{satisfied:?}");
+    assert!(satisfied.satisfied, "{satisfied:?}");
+    assert!(!satisfied.binding, "{satisfied:?}");
     let binding = check(problem, name, on);
-    assert!(binding.satisfied && binding.binding, "{binding:?}");
+    assert!(binding.satisfied, "{binding:?}");
+    assert!(binding.binding, "{binding:?}");
     let violated = check(problem, name, outside);
-    assert!(!violated.satisfied && violated.slack < 0.0, "{violated:?}");
+    assert!(!violated.satisfied, "{violated:?}");
+    assert!(violated.slack < 0.0, "{violated:?}");
 }
 
 /// Repairs a plan far from the rules and asserts that every rule then holds.
@@ -117,6 +120,7 @@ fn total_at_least_and_within_a_range() {
         &[40.0, 30.0, 10.0],
     );
     assert_repair_holds(&problem, vec![1.0, 2.0, 3.0]);
+
     let problem = build(&point(
         "[[constraints]]\ntype = \"total_budget\"\nat_least = 90.0\nat_most = 120.0",
     ))
@@ -246,7 +250,8 @@ fn blackouts_and_period_caps_over_weeks() {
         "tv blackout",
         &[10.0, 10.0, 10.0, 0.0, 0.0, 0.0, 0.0, 0.0],
     );
-    assert!(dark.satisfied && dark.binding, "{dark:?}");
+    assert!(dark.satisfied, "{dark:?}");
+    assert!(dark.binding, "{dark:?}");
     let lit = check(
         &problem,
         "tv blackout",
@@ -273,7 +278,7 @@ fn blackouts_and_period_caps_over_weeks() {
 }
 
 #[test]
-fn fixed_channel_with_no_effect_keeps_its_current_spend() {
+fn fixed_rule_zero_coefficient_keeps_current_spend() {
     // A zero coefficient gives the solver no reason to keep the spend, so only the rule does.
     let text = point(
         "[[constraints]]\ntype = \"fixed\"\nchannel = \"social\"\n\n[[constraints]]\ntype = \"total_budget\"\nequals = 100.0",

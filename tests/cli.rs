@@ -851,3 +851,33 @@ fn channel_order_in_the_scenario_does_not_change_the_plan() {
         );
     }
 }
+
+#[test]
+fn pareto_front_meets_a_kpi_floor() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(example()).unwrap()
+        + "\n[[constraints]]\ntype = \"kpi_bounds\"\nname = \"awareness floor\"\nkpi = \"brand_awareness\"\nat_least = 118.0\n";
+    std::fs::write(dir.path().join("floor.toml"), text).unwrap();
+    let args = [
+        "pareto",
+        "floor.toml",
+        "--population",
+        "40",
+        "--generations",
+        "40",
+        "--out",
+        "front",
+    ];
+    succeed(&atlas(&args, dir.path()));
+    let front = read_json(&dir.path().join("front/front.json"));
+    let members = front["members"].as_array().unwrap();
+    assert!(!members.is_empty());
+    for member in members {
+        // Objectives are revenue, brand_awareness and customer_acquisition, in that order.
+        let awareness = member["objectives"][1].as_f64().unwrap();
+        assert!(awareness >= 118.0 * (1.0 - 1e-6), "{awareness}");
+        assert_example_rules(&floats(&member["spend"]));
+    }
+    let chosen = front["chosen"]["objectives"][1].as_f64().unwrap();
+    assert!(chosen >= 118.0 * (1.0 - 1e-6), "{chosen}");
+}

@@ -35,6 +35,47 @@ pub enum Unit {
     Share,
     /// One spend divided by another.
     Ratio,
+    /// A KPI in its own unit.
+    Kpi,
+}
+
+/// Relative tolerance within which a returned allocation must satisfy a rule on KPIs, which
+/// solvers reach by penalties rather than exactly.
+pub const NONLINEAR_TOLERANCE: f64 = 1e-6;
+
+/// An efficiency target on one KPI.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EfficiencyTarget {
+    /// Return on spend at least this: incremental KPI per unit of spend.
+    RoasAtLeast(f64),
+    /// Cost per unit of incremental KPI at most this, such as cost per acquisition.
+    CpaAtMost(f64),
+}
+
+/// One smooth inequality `kpi_coefficient * KPI + spend_coefficient * total + constant >= 0`
+/// that a rule on KPIs compiles to.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NonlinearTerm {
+    /// Position of the KPI.
+    pub kpi: usize,
+    /// Coefficient of the KPI.
+    pub kpi_coefficient: f64,
+    /// Coefficient of the plan's total spend.
+    pub spend_coefficient: f64,
+    /// Constant.
+    pub constant: f64,
+}
+
+impl NonlinearTerm {
+    /// Value of the inequality's left side and the scale it is measured against.
+    pub fn value(&self, kpis: &[f64], total: f64) -> (f64, f64) {
+        let kpi = kpis.get(self.kpi).copied().unwrap_or(f64::NAN);
+        let a = self.kpi_coefficient * kpi;
+        let b = self.spend_coefficient * total;
+        let scale = a.abs().max(b.abs()).max(self.constant.abs()).max(1.0);
+        (a + b + self.constant, scale)
+    }
 }
 
 /// Requirement of a constraint.
@@ -105,6 +146,24 @@ pub enum Rule {
         /// Maximum ratio, if any.
         max: Option<f64>,
     },
+    /// A KPI's value lies within `[lower, upper]`, such as awareness at least 120.
+    KpiBounds {
+        /// Position of the KPI.
+        kpi: usize,
+        /// Minimum value, if any.
+        lower: Option<f64>,
+        /// Maximum value, if any.
+        upper: Option<f64>,
+    },
+    /// A KPI's increment over its value at no spend, per unit of total spend, meets a target.
+    Efficiency {
+        /// Position of the KPI.
+        kpi: usize,
+        /// The KPI's value when nothing is spent.
+        zero: f64,
+        /// The target.
+        target: EfficiencyTarget,
+    },
     /// One channel's spend is held at `amount`.
     Fixed {
         /// Channel position in the decision space.
@@ -156,18 +215,56 @@ impl Constraint {
             | Rule::TotalBetween { .. }
             | Rule::GroupShare { .. }
             | Rule::SpendBounds { .. }
-            | Rule::Ratio { .. } => ConstraintKind::Inequality,
+            | Rule::Ratio { .. }
+            | Rule::KpiBounds { .. }
+            | Rule::Efficiency { .. } => ConstraintKind::Inequality,
             Rule::ChannelBounds { .. } => ConstraintKind::Bounds,
         }
     }
 
-    /// Evaluates the constraint at `x`.
-    pub fn check(&self, x: &[f64]) -> ConstraintCheck {
-        self.check_with_total(x, x.iter().sum())
+    /// Returns whether the rule depends on KPI values, which only the model gives.
+    pub fn is_nonlinear(&self) -> bool {
+        matches!(self.rule, Rule::KpiBounds { .. } | Rule::Efficiency { .. })
     }
 
-    /// Evaluates the constraint at `x`, whose total spend is `total`.
-    fn check_with_total(&self, x: &[f64], total: f64) -> ConstraintCheck {
+    /// The smooth inequalities of a rule on KPIs; none for a linear rule.
+    pub fn nonlinear_terms(&self) -> Vec<NonlinearTerm> {
+        let term = |kpi, kpi_coefficient, spend_coefficient, constant| NonlinearTerm {
+            kpi,
+            kpi_coefficient,
+            spend_coefficient,
+            constant,
+        };
+        match self.rule {
+            Rule::KpiBounds { kpi, lower, upper } => lower
+                .map(|lo| term(kpi, 1.0, 0.0, -lo))
+                .into_iter()
+                .chain(upper.map(|hi| term(kpi, -1.0, 0.0, hi)))
+                .collect(),
+            Rule::Efficiency { kpi, zero, target } => {
+                let rate = match target {
+                    EfficiencyTarget::RoasAtLeast(roas) => roas,
+                    EfficiencyTarget::CpaAtMost(cpa) => 1.0 / cpa,
+                };
+                vec![term(kpi, 1.0, -rate, -zero)]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// Evaluates the constraint at `x`; a rule on KPIs needs [`Constraint::check_at`].
+    pub fn check(&self, x: &[f64]) -> ConstraintCheck {
+        self.check_with_total(x, x.iter().sum(), None)
+    }
+
+    /// Evaluates the constraint at `x`, whose KPI values are `kpis`.
+    pub fn check_at(&self, x: &[f64], kpis: &[f64]) -> ConstraintCheck {
+        self.check_with_total(x, x.iter().sum(), Some(kpis))
+    }
+
+    /// Evaluates the constraint at `x`, whose total spend is `total` and KPI values `kpis`.
+    fn check_with_total(&self, x: &[f64], total: f64, kpis: Option<&[f64]>) -> ConstraintCheck {
+        let kpi_at = |k: usize| kpis.and_then(|v| v.get(k).copied()).unwrap_or(f64::NAN);
         let at = |i: usize| x.get(i).copied().unwrap_or(f64::NAN);
         let (value, lower, upper, unit) = match &self.rule {
             Rule::TotalExactly { amount } => (total, Some(*amount), Some(*amount), Unit::Money),
@@ -189,6 +286,26 @@ impl Constraint {
                     0.0
                 };
                 (ratio, *min, *max, Unit::Ratio)
+            }
+            Rule::KpiBounds { kpi, lower, upper } => (kpi_at(*kpi), *lower, *upper, Unit::Kpi),
+            Rule::Efficiency { kpi, zero, target } => {
+                let increment = kpi_at(*kpi) - zero;
+                match target {
+                    EfficiencyTarget::RoasAtLeast(roas) => {
+                        let value = if total > 0.0 { increment / total } else { 0.0 };
+                        (value, Some(*roas), None, Unit::Ratio)
+                    }
+                    EfficiencyTarget::CpaAtMost(cpa) => {
+                        let value = if increment > 0.0 {
+                            total / increment
+                        } else if total > 0.0 {
+                            f64::INFINITY
+                        } else {
+                            0.0
+                        };
+                        (value, None, Some(*cpa), Unit::Ratio)
+                    }
+                }
             }
             Rule::ChannelBounds {
                 channel,
@@ -225,7 +342,12 @@ impl Constraint {
             (None, Some(hi)) => hi - value,
             (None, None) => f64::INFINITY,
         };
-        let relative = self.relative_slack_with_total(x, total);
+        let relative = self.relative_slack_with_total(x, total, kpis);
+        let tolerance = if self.is_nonlinear() {
+            NONLINEAR_TOLERANCE
+        } else {
+            FEASIBILITY_TOLERANCE
+        };
         ConstraintCheck {
             name: self.name.clone(),
             kind: self.kind(),
@@ -238,8 +360,8 @@ impl Constraint {
             } else {
                 slack
             },
-            binding: relative <= BINDING_TOLERANCE,
-            satisfied: relative >= -FEASIBILITY_TOLERANCE,
+            binding: relative <= BINDING_TOLERANCE.max(tolerance),
+            satisfied: relative >= -tolerance,
         }
     }
 
@@ -250,11 +372,30 @@ impl Constraint {
     /// a plan that spends nothing satisfies every share rule, as repair treats it. NaN spend
     /// gives negative infinity.
     pub fn relative_slack(&self, x: &[f64]) -> f64 {
-        self.relative_slack_with_total(x, x.iter().sum())
+        self.relative_slack_with_total(x, x.iter().sum(), None)
     }
 
-    /// [`Constraint::relative_slack`] at `x`, whose total spend is `total`.
-    pub fn relative_slack_with_total(&self, x: &[f64], total: f64) -> f64 {
+    /// [`Constraint::relative_slack`] at `x`, whose total spend is `total` and KPI values
+    /// `kpis`; a rule on KPIs without them gives negative infinity.
+    pub fn relative_slack_with_total(&self, x: &[f64], total: f64, kpis: Option<&[f64]>) -> f64 {
+        if self.is_nonlinear() {
+            let Some(kpis) = kpis else {
+                return f64::NEG_INFINITY;
+            };
+            let slack = self
+                .nonlinear_terms()
+                .iter()
+                .map(|term| {
+                    let (value, scale) = term.value(kpis, total);
+                    value / scale
+                })
+                .fold(f64::INFINITY, f64::min);
+            return if slack.is_nan() {
+                f64::NEG_INFINITY
+            } else {
+                slack
+            };
+        }
         let at = |i: usize| x.get(i).copied().unwrap_or(f64::NAN);
         let side = |distance: f64, limit: f64| {
             if limit.is_infinite() {
@@ -292,6 +433,8 @@ impl Constraint {
                 side(value - lower, *lower).min(side(upper - value, *upper))
             }
             Rule::Fixed { channel, amount } => -side(at(*channel) - amount, *amount).abs(),
+            // Measured above, from the KPI values.
+            Rule::KpiBounds { .. } | Rule::Efficiency { .. } => f64::NEG_INFINITY,
             Rule::SpendBounds {
                 cells,
                 lower,
@@ -328,12 +471,17 @@ fn sum_at(cells: &[usize], x: &[f64]) -> f64 {
         .sum()
 }
 
-/// Evaluates every constraint at `x`.
-pub fn check_all(constraints: &[Constraint], x: &[f64]) -> Vec<ConstraintCheck> {
+/// Evaluates every constraint at `x`, whose KPI values are `kpis` (needed only by rules on
+/// KPIs).
+pub fn check_all(
+    constraints: &[Constraint],
+    x: &[f64],
+    kpis: Option<&[f64]>,
+) -> Vec<ConstraintCheck> {
     let total: f64 = x.iter().sum();
     constraints
         .iter()
-        .map(|c| c.check_with_total(x, total))
+        .map(|c| c.check_with_total(x, total, kpis))
         .collect()
 }
 
@@ -415,6 +563,8 @@ pub fn compile(space: &DecisionSpace, constraints: &[Constraint]) -> Result<Line
                 lower: lo,
                 upper: hi,
             } => push_sum_halfspaces(&mut halfspaces, space.len(), cells, *lo, *hi, constraint),
+            // Rules on KPIs are not linear in spend; the solvers handle them.
+            Rule::KpiBounds { .. } | Rule::Efficiency { .. } => {}
             Rule::GroupShare {
                 members, min, max, ..
             } => push_share_halfspaces(

@@ -156,9 +156,22 @@ impl Problem {
             .map_err(|failure| share_conflict(&self.constraints, &failure, &self.currency))
     }
 
-    /// Evaluates every constraint at `x`.
+    /// Returns whether some constraint is on KPIs, so that checking a plan needs the model.
+    pub fn has_nonlinear_rules(&self) -> bool {
+        self.constraints.iter().any(Constraint::is_nonlinear)
+    }
+
+    /// Evaluates every constraint at `x`; rules on KPIs evaluate the model, and a model
+    /// failure makes them violated.
     pub fn check(&self, x: &[f64]) -> Vec<ConstraintCheck> {
-        check_all(&self.constraints, x)
+        let kpis = self.has_nonlinear_rules().then(|| {
+            let batch = ArrayView1::from(x).insert_axis(Axis(0));
+            self.model
+                .evaluate(batch)
+                .map(|values| values.row(0).to_vec())
+                .unwrap_or_else(|_| vec![f64::NAN; self.model.kpis().len()])
+        });
+        check_all(&self.constraints, x, kpis.as_deref())
     }
 
     /// Returns whether `x` satisfies every constraint.
@@ -277,6 +290,19 @@ impl Problem {
 
     fn finite_difference_gradient(&self, x: ArrayView1<'_, f64>) -> Result<Array2<f64>, CoreError> {
         central_differences(x, |plans| self.model.evaluate(plans))
+    }
+
+    /// Gradient of every KPI (mean over draws) at one plan, KPIs x channels, from the model's
+    /// own gradient or central differences.
+    ///
+    /// # Errors
+    ///
+    /// Returns the model's error.
+    pub fn kpi_gradient(&self, x: ArrayView1<'_, f64>) -> Result<Array2<f64>, CoreError> {
+        match self.model.gradient(x) {
+            Some(gradient) => gradient,
+            None => self.finite_difference_gradient(x),
+        }
     }
 
     /// Evaluates one plan in full: KPIs, objectives, contributions, marginals, constraints.

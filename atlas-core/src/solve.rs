@@ -11,7 +11,9 @@ use ndarray::{Array2, ArrayView1, Axis};
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::constraint::{money, NonlinearTerm, Rule};
 use crate::error::CoreError;
+use crate::objective::{Measure, Objective, Risk, Sense};
 use crate::problem::Problem;
 
 /// A scalar function of the objective values that the solver maximizes.
@@ -113,15 +115,19 @@ pub fn maximize(
     let starts = starting_points(problem, options)?;
     let runs: Vec<Result<StartRun, CoreError>> = starts
         .into_par_iter()
-        .map(|start| ascend(problem, scalarization, start, options.max_iterations))
+        .map(|start| run_start(problem, scalarization, start, options.max_iterations))
         .collect();
     let mut evaluations = 0;
     let mut best: Option<(usize, StartRun)> = None;
     for (index, run) in runs.into_iter().enumerate() {
         let run = run?;
         evaluations += run.evaluations;
+        // A plan that meets the rules on KPIs beats one that does not, whatever its value.
         let better = match &best {
-            Some((_, incumbent)) => run.value > incumbent.value,
+            Some((_, incumbent)) => {
+                (run.violation == 0.0, run.value) > (incumbent.violation == 0.0, incumbent.value)
+                    || (run.violation > 0.0 && run.violation < incumbent.violation)
+            }
             None => true,
         };
         if better {
@@ -129,6 +135,9 @@ pub fn maximize(
         }
     }
     let (start, run) = best.ok_or_else(|| CoreError::invalid("solver.starts", "no start ran"))?;
+    if run.violation > 0.0 {
+        return Err(unreachable_rules(problem, &run.x));
+    }
     tracing::debug!(
         start,
         value = run.value,
@@ -197,9 +206,116 @@ pub fn mix(seed: u64, index: u64) -> u64 {
     splitmix64(splitmix64(seed) ^ index)
 }
 
+/// Runs one start; with rules on KPIs, through the penalty continuation, and reports the
+/// scalar without penalty.
+fn run_start(
+    problem: &Problem,
+    scalarization: &dyn Scalarization,
+    start: Vec<f64>,
+    max_iterations: usize,
+) -> Result<StartRun, CoreError> {
+    if !problem.has_nonlinear_rules() {
+        return ascend(problem, scalarization, start, (max_iterations, 0.0));
+    }
+    let mut x = start;
+    let mut evaluations = 0;
+    let mut last = None;
+    for penalty in PENALTIES {
+        let run = ascend(problem, scalarization, x, (max_iterations, penalty))?;
+        evaluations += run.evaluations;
+        x = run.x.clone();
+        let met = problem
+            .check(&x)
+            .iter()
+            .zip(&problem.constraints)
+            .all(|(check, rule)| !rule.is_nonlinear() || check.satisfied);
+        last = Some(run);
+        if met {
+            break;
+        }
+    }
+    let mut run = last.ok_or_else(|| CoreError::invalid("solver", "no penalty round ran"))?;
+    let mut plain = Evaluator::new(problem, scalarization, 0.0);
+    let (value, objectives) = plain.value(&run.x)?;
+    run.value = value;
+    run.objectives = objectives;
+    run.violation = problem
+        .check(&run.x)
+        .iter()
+        .zip(&problem.constraints)
+        .filter(|(check, rule)| rule.is_nonlinear() && !check.satisfied)
+        .map(|(check, _)| -check.slack)
+        .sum();
+    run.evaluations = evaluations + plain.evaluations;
+    Ok(run)
+}
+
+/// Builds the error for rules on KPIs that no start could meet. For a KPI floor it reports the
+/// most that the linear rules allow, found by maximizing that KPI alone.
+fn unreachable_rules(problem: &Problem, x: &[f64]) -> CoreError {
+    let broken: Vec<(String, String)> = problem
+        .check(x)
+        .into_iter()
+        .zip(&problem.constraints)
+        .filter(|(check, rule)| rule.is_nonlinear() && !check.satisfied)
+        .map(|(check, rule)| {
+            let reached = match rule.rule {
+                Rule::KpiBounds {
+                    kpi,
+                    lower: Some(lower),
+                    ..
+                } if check.value < lower => most_of_kpi(problem, kpi).map_or_else(
+                    || format!("the best plan found reaches {}", money(check.value)),
+                    |most| format!("the linear rules allow at most {}", money(most)),
+                ),
+                _ => format!("the best plan found reaches {}", money(check.value)),
+            };
+            let limit = match (check.lower, check.upper) {
+                (Some(lo), _) if check.value < lo => format!("at least {}", money(lo)),
+                (_, Some(hi)) => format!("at most {}", money(hi)),
+                _ => "its limit".to_string(),
+            };
+            let text = format!("`{}` needs {limit}, but {reached}", check.name);
+            (check.name, text)
+        })
+        .collect();
+    CoreError::Infeasible {
+        constraints: broken.iter().map(|(name, _)| name.clone()).collect(),
+        message: format!(
+            "{}: relax the rule, or the budget and bounds that limit it",
+            broken
+                .iter()
+                .map(|(_, text)| text.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+    }
+}
+
+/// Returns the largest value of KPI `kpi` under the problem's linear rules alone.
+fn most_of_kpi(problem: &Problem, kpi: usize) -> Option<f64> {
+    let mut alone = problem.clone();
+    alone.constraints.retain(|c| !c.is_nonlinear());
+    alone.objectives = vec![Objective {
+        name: "kpi".into(),
+        measure: Measure::Kpi(kpi),
+        sense: Sense::Maximize,
+        weight: 1.0,
+        risk: Risk::Mean,
+    }];
+    let scalar = LinearScalarization {
+        coefficients: vec![1.0],
+    };
+    maximize(&alone, &scalar, &SolveOptions::from_problem(&alone))
+        .ok()
+        .map(|outcome| outcome.objectives[0])
+}
+
 struct StartRun {
     x: Vec<f64>,
     value: f64,
+    /// Total relative violation of the rules on KPIs; 0 when they hold.
+    violation: f64,
     objectives: Vec<f64>,
     status: SolveStatus,
     iterations: usize,
@@ -210,25 +326,92 @@ struct Evaluator<'a> {
     problem: &'a Problem,
     scalarization: &'a dyn Scalarization,
     evaluations: usize,
+    /// The smooth inequalities of the rules on KPIs.
+    terms: Vec<NonlinearTerm>,
+    /// Weight of the quadratic penalty on their violation.
+    penalty: f64,
 }
 
-impl Evaluator<'_> {
+impl<'a> Evaluator<'a> {
+    fn new(problem: &'a Problem, scalarization: &'a dyn Scalarization, penalty: f64) -> Self {
+        Self {
+            problem,
+            scalarization,
+            evaluations: 0,
+            terms: problem
+                .constraints
+                .iter()
+                .flat_map(|c| c.nonlinear_terms())
+                .collect(),
+            penalty,
+        }
+    }
+
+    fn kpis(&mut self, x: &[f64]) -> Result<Vec<f64>, CoreError> {
+        self.evaluations += 1;
+        let batch = ArrayView1::from(x).insert_axis(Axis(0));
+        Ok(self.problem.model.evaluate(batch)?.row(0).to_vec())
+    }
+
+    /// Each term's relative violation at `x`, 0 where it holds.
+    fn violations(&mut self, x: &[f64]) -> Result<Vec<(f64, f64)>, CoreError> {
+        if self.terms.is_empty() {
+            return Ok(Vec::new());
+        }
+        let kpis = self.kpis(x)?;
+        let total: f64 = x.iter().sum();
+        Ok(self
+            .terms
+            .iter()
+            .map(|term| {
+                let (value, scale) = term.value(&kpis, total);
+                ((-value / scale).max(0.0), scale)
+            })
+            .collect())
+    }
+
+    /// The penalized scalar and the objective values at `x`.
     fn value(&mut self, x: &[f64]) -> Result<(f64, Vec<f64>), CoreError> {
         self.evaluations += 1;
         let batch = ArrayView1::from(x).insert_axis(Axis(0));
         let objectives = self.problem.objective_values(batch)?.row(0).to_vec();
-        Ok((self.scalarization.value(&objectives), objectives))
+        let penalty: f64 = self.violations(x)?.iter().map(|(v, _)| v * v).sum();
+        Ok((
+            self.scalarization.value(&objectives) - self.penalty * penalty,
+            objectives,
+        ))
     }
 
     fn gradient(&mut self, x: &[f64], objectives: &[f64]) -> Result<Vec<f64>, CoreError> {
         self.evaluations += 1;
         let jacobian: Array2<f64> = self.problem.objective_gradient(ArrayView1::from(x))?;
         let outer = self.scalarization.gradient(objectives);
-        Ok((0..x.len())
+        let mut gradient: Vec<f64> = (0..x.len())
             .map(|i| (0..outer.len()).map(|j| outer[j] * jacobian[[j, i]]).sum())
-            .collect())
+            .collect();
+        let violations = self.violations(x)?;
+        if violations.iter().any(|(v, _)| *v > 0.0) {
+            // d/dx of -penalty * v^2 with v = -g / scale is 2 * penalty * v * grad(g) / scale.
+            let kpi_gradient = self.problem.kpi_gradient(ArrayView1::from(x))?;
+            for (term, (violation, scale)) in self.terms.iter().zip(violations) {
+                if violation <= 0.0 {
+                    continue;
+                }
+                let weight = 2.0 * self.penalty * violation / scale;
+                for (i, slot) in gradient.iter_mut().enumerate() {
+                    let along =
+                        term.kpi_coefficient * kpi_gradient[[term.kpi, i]] + term.spend_coefficient;
+                    *slot += weight * along;
+                }
+            }
+        }
+        Ok(gradient)
     }
 }
+
+/// Penalty weights of the continuation that drives rules on KPIs to hold: each round starts
+/// from the previous round's plan with a weight 100 times larger.
+const PENALTIES: [f64; 6] = [1e1, 1e3, 1e5, 1e7, 1e9, 1e11];
 
 /// Relative improvement below which a start counts as converged.
 const STALL: f64 = 1e-13;
@@ -237,13 +420,9 @@ fn ascend(
     problem: &Problem,
     scalarization: &dyn Scalarization,
     start: Vec<f64>,
-    max_iterations: usize,
+    (max_iterations, penalty): (usize, f64),
 ) -> Result<StartRun, CoreError> {
-    let mut evaluator = Evaluator {
-        problem,
-        scalarization,
-        evaluations: 0,
-    };
+    let mut evaluator = Evaluator::new(problem, scalarization, penalty);
     let mut x = start;
     let (mut value, mut objectives) = evaluator.value(&x)?;
     let scale = spend_scale(problem);
@@ -287,6 +466,7 @@ fn ascend(
     Ok(StartRun {
         x,
         value,
+        violation: 0.0,
         objectives,
         status,
         iterations,

@@ -361,3 +361,119 @@ fn rule_errors_name_the_field_value_and_fix() {
         }
     }
 }
+
+/// The three-channel scenario with an exact budget of 100 and `rule` appended.
+fn budgeted(rule: &str) -> Problem {
+    build(&point(&format!(
+        "[[constraints]]\ntype = \"total_budget\"\nequals = 100.0\n\n[[constraints]]\n{rule}"
+    )))
+    .unwrap()
+}
+
+fn maximize_revenue(problem: &Problem) -> Result<Vec<f64>, CoreError> {
+    let scalar = atlas_core::solve::LinearScalarization {
+        coefficients: vec![1.0],
+    };
+    let options = atlas_core::solve::SolveOptions::from_problem(problem);
+    atlas_core::solve::maximize(problem, &scalar, &options).map(|outcome| outcome.spend)
+}
+
+#[test]
+fn kpi_floor_checks_and_binds_the_optimum() {
+    // Social alone, capped at 20, holds revenue down; a floor on revenue pushes spend around.
+    let problem = budgeted(
+        "type = \"kpi_bounds\"\nkpi = \"revenue\"\nat_least = 700.0\n\n[[constraints]]\ntype = \"channel_bounds\"\nchannel = \"tv\"\nupper = 10.0",
+    );
+    let revenue = |plan: &[f64]| {
+        let batch = ndarray::Array2::from_shape_vec((1, 3), plan.to_vec()).unwrap();
+        problem.model.evaluate(batch.view()).unwrap()[[0, 0]]
+    };
+    let low = [10.0, 10.0, 80.0];
+    let high = [10.0, 60.0, 30.0];
+    assert!(revenue(&low) < 700.0);
+    assert!(revenue(&high) > 700.0);
+    let violated = check(&problem, "revenue limits", &low);
+    assert!(!violated.satisfied, "{violated:?}");
+    assert_eq!(violated.unit, Unit::Kpi);
+    let satisfied = check(&problem, "revenue limits", &high);
+    assert!(satisfied.satisfied, "{satisfied:?}");
+    // The optimum meets the floor.
+    let best = maximize_revenue(&problem).unwrap();
+    assert!(problem.is_feasible(&best));
+    assert!(revenue(&best) > 700.0);
+}
+
+#[test]
+fn kpi_ceiling_binds_at_the_optimum() {
+    let problem = budgeted("type = \"kpi_bounds\"\nkpi = \"revenue\"\nat_most = 600.0");
+    let best = maximize_revenue(&problem).unwrap();
+    let binding = check(&problem, "revenue limits", &best);
+    assert!(binding.satisfied, "{binding:?}");
+    assert!(binding.binding, "{binding:?}");
+    assert!((binding.value - 600.0).abs() <= 600.0 * 1e-6, "{binding:?}");
+}
+
+#[test]
+fn unreachable_kpi_floor_names_the_rule_and_the_reachable_value() {
+    let problem = budgeted("type = \"kpi_bounds\"\nkpi = \"revenue\"\nat_least = 5000.0");
+    let message = maximize_revenue(&problem).unwrap_err().to_string();
+    assert!(
+        message.contains("`revenue limits` needs at least 5,000"),
+        "{message}"
+    );
+    assert!(
+        message.contains("the linear rules allow at most"),
+        "{message}"
+    );
+}
+
+#[test]
+fn roas_and_cpa_targets() {
+    // Revenue at no spend is 0, so ROAS is revenue over spend and CPA spend over revenue.
+    let problem = budgeted("type = \"efficiency\"\nkpi = \"revenue\"\nroas_at_least = 6.0");
+    let plan = [50.0, 30.0, 20.0];
+    let roas = check(&problem, "revenue ROAS", &plan);
+    let batch = ndarray::Array2::from_shape_vec((1, 3), plan.to_vec()).unwrap();
+    let revenue = problem.model.evaluate(batch.view()).unwrap()[[0, 0]];
+    assert!((roas.value - revenue / 100.0).abs() < 1e-12);
+    assert_eq!(roas.satisfied, revenue / 100.0 >= 6.0);
+    let problem = budgeted("type = \"efficiency\"\nkpi = \"revenue\"\ncpa_at_most = 0.1");
+    let cpa = check(&problem, "revenue CPA", &plan);
+    assert!((cpa.value - 100.0 / revenue).abs() < 1e-12);
+    assert_eq!(cpa.satisfied, 100.0 / revenue <= 0.1);
+    // A target above what any plan reaches is reported before a plan is returned.
+    let problem = budgeted("type = \"efficiency\"\nkpi = \"revenue\"\nroas_at_least = 100.0");
+    let message = maximize_revenue(&problem).unwrap_err().to_string();
+    assert!(
+        message.contains("`revenue ROAS` needs at least 100"),
+        "{message}"
+    );
+}
+
+#[test]
+fn kpi_rule_errors_name_the_field() {
+    let cases: Vec<(String, &[&str])> = vec![
+        (
+            point("[[constraints]]\ntype = \"kpi_bounds\"\nkpi = \"profit\"\nat_least = 1.0"),
+            &["constraints[0].kpi", "`profit`", "revenue"],
+        ),
+        (
+            point("[[constraints]]\ntype = \"kpi_bounds\"\nkpi = \"revenue\""),
+            &["constraints[0]", "`at_least`, `at_most` or both"],
+        ),
+        (
+            point("[[constraints]]\ntype = \"efficiency\"\nkpi = \"revenue\"\nroas_at_least = 0.0"),
+            &["constraints[0].roas_at_least", "above 0"],
+        ),
+        (
+            point("[[constraints]]\ntype = \"efficiency\"\nkpi = \"revenue\""),
+            &["constraints[0]", "exactly one of"],
+        ),
+    ];
+    for (text, expected) in cases {
+        let message = build(&text).unwrap_err().to_string();
+        for part in expected {
+            assert!(message.contains(part), "`{part}` missing from: {message}");
+        }
+    }
+}

@@ -1,7 +1,7 @@
 //! The budget problem in the form the Pareto search takes: every objective minimized, every
 //! candidate repaired onto the linear constraints, and any remaining violation reported.
 
-use atlas_core::constraint::FEASIBILITY_TOLERANCE;
+use atlas_core::constraint::{FEASIBILITY_TOLERANCE, NONLINEAR_TOLERANCE};
 use atlas_core::objective::Sense;
 use atlas_core::problem::Problem as DecisionProblem;
 use ndarray::{Array1, ArrayView2};
@@ -20,16 +20,26 @@ impl<'a> BudgetProblem<'a> {
         Self { problem }
     }
 
-    /// Total relative violation of every constraint at `x`: exactly 0 when all hold within
-    /// [`FEASIBILITY_TOLERANCE`].
-    pub fn violation(&self, x: &[f64]) -> f64 {
+    /// Total relative violation of every constraint at `x`, whose KPI values are `kpis` (rules
+    /// on KPIs need them): exactly 0 when every rule holds within its tolerance.
+    pub fn violation(&self, x: &[f64], kpis: Option<&[f64]>) -> f64 {
         let total: f64 = x.iter().sum();
         self.problem
             .constraints
             .iter()
-            .map(|constraint| constraint.relative_slack_with_total(x, total))
-            .filter(|slack| *slack < -FEASIBILITY_TOLERANCE)
-            .map(|slack| -slack)
+            .map(|constraint| {
+                let tolerance = if constraint.is_nonlinear() {
+                    NONLINEAR_TOLERANCE
+                } else {
+                    FEASIBILITY_TOLERANCE
+                };
+                (
+                    constraint.relative_slack_with_total(x, total, kpis),
+                    tolerance,
+                )
+            })
+            .filter(|(slack, tolerance)| *slack < -tolerance)
+            .map(|(slack, _)| -slack)
             .sum()
     }
 }
@@ -68,11 +78,23 @@ impl Problem for BudgetProblem<'_> {
                 objectives.column_mut(j).mapv_inplace(|v| -v);
             }
         }
+        // Rules on KPIs need the model's values, evaluated once for the batch.
+        let kpis = if self.problem.has_nonlinear_rules() {
+            Some(
+                self.problem
+                    .model
+                    .evaluate(x)
+                    .map_err(|e| ProblemError(e.to_string()))?,
+            )
+        } else {
+            None
+        };
         let violation: Array1<f64> = x
             .outer_iter()
-            .map(|row| match row.as_slice() {
-                Some(slice) => self.violation(slice),
-                None => self.violation(&row.to_vec()),
+            .enumerate()
+            .map(|(n, row)| {
+                let values = kpis.as_ref().map(|k| k.row(n).to_vec());
+                self.violation(&row.to_vec(), values.as_deref())
             })
             .collect();
         Ok(Evaluation {

@@ -85,6 +85,7 @@ pub fn constraint_table(problem: &Problem, checks: &[ConstraintCheck]) -> String
         let format = |v: f64| match check.unit {
             Unit::Share => percent(v),
             Unit::Money => number(v, 2),
+            Unit::Kpi => crate::table::kpi(v),
             Unit::Ratio if v.is_finite() => format!("{v:.4}"),
             Unit::Ratio => "no denominator".into(),
         };

@@ -296,7 +296,12 @@ impl ScenarioFile {
         let space = self.build_space(budget, layout.as_ref())?;
         let model = self.build_model(&space, layout.as_ref())?;
         let current = self.current_plan(layout.as_ref())?;
-        let constraints = self.build_constraints(&space, &current, layout.as_ref())?;
+        let zero = model
+            .evaluate(ndarray::Array2::zeros((1, space.len())).view())?
+            .row(0)
+            .to_vec();
+        let constraints =
+            self.build_constraints((&space, layout.as_ref()), &current, (model.kpis(), &zero))?;
         let linear = compile(&space, &constraints)?;
         // The checks in `compile` test share rules one at a time, and projecting a plan tests
         // them together.
@@ -484,9 +489,9 @@ impl ScenarioFile {
 
     fn build_constraints(
         &self,
-        space: &DecisionSpace,
+        (space, layout): (&DecisionSpace, Option<&Layout>),
         current: &[f64],
-        layout: Option<&Layout>,
+        (kpis, zero): (&[String], &[f64]),
     ) -> Result<Vec<Constraint>, CoreError> {
         let mut constraints: Vec<Constraint> = space
             .channels()
@@ -522,6 +527,8 @@ impl ScenarioFile {
                 channels: &self.channels,
                 current,
                 layout,
+                kpis,
+                zero,
             };
             for constraint in context.build(spec)? {
                 if constraints.iter().any(|c| c.name == constraint.name) {

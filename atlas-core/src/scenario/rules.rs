@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::plan::{self, CellSelection};
 use super::ChannelSpec;
-use crate::constraint::{Constraint, Rule};
+use crate::constraint::{Constraint, EfficiencyTarget, Rule};
 use crate::error::CoreError;
 use crate::flighting::Layout;
 use crate::space::DecisionSpace;
@@ -135,6 +135,36 @@ pub enum ConstraintSpec {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         max: Option<f64>,
     },
+    /// A KPI within limits, such as awareness at least 120. Solvers meet it to a relative
+    /// tolerance of 1e-6.
+    KpiBounds {
+        /// Name; `<kpi> limits` when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+        /// KPI name.
+        kpi: String,
+        /// Minimum value.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        at_least: Option<f64>,
+        /// Maximum value.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        at_most: Option<f64>,
+    },
+    /// An efficiency target on the KPI's increment over its value at no spend: return on
+    /// spend at least `roas_at_least`, or cost per unit at most `cpa_at_most`.
+    Efficiency {
+        /// Name; `<kpi> ROAS` or `<kpi> CPA` when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+        /// KPI name.
+        kpi: String,
+        /// Least incremental KPI per unit of spend.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        roas_at_least: Option<f64>,
+        /// Largest spend per unit of incremental KPI.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cpa_at_most: Option<f64>,
+    },
     /// A group's share of the total.
     GroupShare {
         /// Name; `<group> share` when absent.
@@ -215,6 +245,10 @@ pub(super) struct Context<'a> {
     pub(super) channels: &'a [ChannelSpec],
     pub(super) current: &'a [f64],
     pub(super) layout: Option<&'a Layout>,
+    /// KPI names of the model.
+    pub(super) kpis: &'a [String],
+    /// Each KPI's value when nothing is spent.
+    pub(super) zero: &'a [f64],
 }
 
 impl Context<'_> {
@@ -231,6 +265,19 @@ impl Context<'_> {
                 format!("{value} is invalid: use an amount of at least 0"),
             ))
         }
+    }
+
+    /// Returns the position of KPI `name` in the model.
+    fn kpi(&self, name: &str) -> Result<usize, CoreError> {
+        self.kpis.iter().position(|k| k == name).ok_or_else(|| {
+            CoreError::invalid(
+                format!("{}.kpi", self.field()),
+                format!(
+                    "`{name}` is not a model KPI: use one of {}",
+                    self.kpis.join(", ")
+                ),
+            )
+        })
     }
 
     /// Returns the position of channel `name` among the scenario's channels.
@@ -621,6 +668,81 @@ impl Context<'_> {
                     format!("{} / {}", numerator.describe(), denominator.describe())
                 });
                 one(name, rule)
+            }
+            ConstraintSpec::KpiBounds {
+                name,
+                kpi,
+                at_least,
+                at_most,
+            } => {
+                let k = self.kpi(kpi)?;
+                for (key, value) in [("at_least", at_least), ("at_most", at_most)] {
+                    if let Some(value) = value.filter(|v| !v.is_finite()) {
+                        return Err(CoreError::invalid(
+                            format!("{field}.{key}"),
+                            format!("{value} is not a finite number"),
+                        ));
+                    }
+                }
+                if at_least.is_none() && at_most.is_none() {
+                    return Err(CoreError::invalid(
+                        field,
+                        "a kpi_bounds needs `at_least`, `at_most` or both",
+                    ));
+                }
+                let rule = Rule::KpiBounds {
+                    kpi: k,
+                    lower: *at_least,
+                    upper: *at_most,
+                };
+                one(
+                    name.clone().unwrap_or_else(|| format!("{kpi} limits")),
+                    rule,
+                )
+            }
+            ConstraintSpec::Efficiency {
+                name,
+                kpi,
+                roas_at_least,
+                cpa_at_most,
+            } => {
+                let k = self.kpi(kpi)?;
+                let positive = |key: &str, value: f64| {
+                    if value.is_finite() && value > 0.0 {
+                        Ok(value)
+                    } else {
+                        Err(CoreError::invalid(
+                            format!("{field}.{key}"),
+                            format!("{value} is invalid: use a number above 0"),
+                        ))
+                    }
+                };
+                let (target, label) = match (roas_at_least, cpa_at_most) {
+                    (Some(roas), None) => (
+                        EfficiencyTarget::RoasAtLeast(positive("roas_at_least", *roas)?),
+                        "ROAS",
+                    ),
+                    (None, Some(cpa)) => (
+                        EfficiencyTarget::CpaAtMost(positive("cpa_at_most", *cpa)?),
+                        "CPA",
+                    ),
+                    _ => {
+                        return Err(CoreError::invalid(
+                            field,
+                            "an efficiency needs exactly one of `roas_at_least` or \
+                             `cpa_at_most`",
+                        ))
+                    }
+                };
+                let rule = Rule::Efficiency {
+                    kpi: k,
+                    zero: self.zero[k],
+                    target,
+                };
+                one(
+                    name.clone().unwrap_or_else(|| format!("{kpi} {label}")),
+                    rule,
+                )
             }
             ConstraintSpec::GroupShare {
                 name,

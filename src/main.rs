@@ -52,6 +52,8 @@ enum Command {
     Optimize(commands::optimize::OptimizeArgs),
     /// Optimize every weight vector of a lattice on the weight simplex.
     Sweep(commands::sweep::SweepArgs),
+    /// Find the least spend that brings one KPI to a target, and the plan that does.
+    Target(commands::target::TargetArgs),
     /// Map the Pareto front of the objectives with NSGA-II.
     Pareto(commands::pareto::ParetoArgs),
 }
@@ -91,6 +93,7 @@ fn main() -> ExitCode {
         Command::Evaluate(args) => commands::evaluate::run(&args, global),
         Command::Optimize(args) => commands::optimize::run(&args, global),
         Command::Sweep(args) => commands::sweep::run(&args, global),
+        Command::Target(args) => commands::target::run(&args, global),
         Command::Pareto(args) => commands::pareto::run(&args, global),
     };
     match result {

@@ -11,7 +11,7 @@ use ndarray::{Array2, ArrayView1, Axis};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::constraint::{money, NonlinearTerm, Rule};
+use crate::constraint::{compile, money, Constraint, NonlinearTerm, Rule};
 use crate::error::CoreError;
 use crate::objective::{Measure, Objective, Risk, Sense};
 use crate::problem::Problem;
@@ -290,6 +290,156 @@ fn unreachable_rules(problem: &Problem, x: &[f64]) -> CoreError {
                 .join("; ")
         ),
     }
+}
+
+/// The least spend that reaches a KPI target, and the plan that does.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TargetOutcome {
+    /// The least total spend found whose best plan reaches the target.
+    pub budget: f64,
+    /// That plan, per channel or cell.
+    pub spend: Vec<f64>,
+    /// The KPI's value at `spend`.
+    pub value: f64,
+    /// The total spend below which no plan reaches the target, to the bisection's precision:
+    /// `budget` minus this is at most [`TARGET_PRECISION`] times `budget`.
+    pub below: f64,
+    /// Bisection steps.
+    pub steps: usize,
+}
+
+/// Relative precision of the least spend that [`least_spend`] finds.
+pub const TARGET_PRECISION: f64 = 1e-6;
+
+/// Finds the least total spend whose best plan brings KPI `kpi` to at least `target`, under
+/// every rule of the problem except its total budget, which the search replaces by "at most
+/// B". The best value reachable grows with B, so bisection on B finds the least B to within
+/// [`TARGET_PRECISION`]; each step maximizes the KPI at one B.
+///
+/// # Errors
+///
+/// Returns [`CoreError::Infeasible`] when even the largest spend the bounds allow falls short,
+/// naming the value it reaches, and the errors of [`maximize`].
+pub fn least_spend(
+    problem: &Problem,
+    kpi: usize,
+    target: f64,
+    options: &SolveOptions,
+) -> Result<TargetOutcome, CoreError> {
+    let name = problem
+        .kpi_names()
+        .get(kpi)
+        .cloned()
+        .ok_or_else(|| CoreError::invalid("kpi", format!("no KPI at position {kpi}")))?;
+    let mut search = problem.clone();
+    let least_total = least_total(problem);
+    search.constraints.retain(|c| !is_total(&c.rule));
+    search.objectives = vec![Objective {
+        name: name.clone(),
+        measure: Measure::Kpi(kpi),
+        sense: Sense::Maximize,
+        weight: 1.0,
+        risk: Risk::Mean,
+    }];
+    let floors: f64 = problem.linear.lower.iter().sum();
+    let ceilings: f64 = problem.linear.upper.iter().sum();
+    let mut low = floors.max(least_total);
+    let mut high = ceilings;
+    let scalar = LinearScalarization {
+        coefficients: vec![1.0],
+    };
+    let best_at = |budget: f64| -> Result<SolveOutcome, CoreError> {
+        let mut at = search.clone();
+        at.constraints.push(Constraint {
+            name: "target budget".into(),
+            rule: Rule::TotalAtMost { amount: budget },
+        });
+        if least_total > 0.0 {
+            at.constraints.push(Constraint {
+                name: "least total".into(),
+                rule: Rule::TotalAtLeast {
+                    amount: least_total.min(budget),
+                },
+            });
+        }
+        at.linear = compile(&at.space, &at.constraints)?;
+        let mut start = at.current.clone();
+        at.repair(&mut start)?;
+        at.current = start;
+        maximize(&at, &scalar, options)
+    };
+    let mut best = best_at(high)?;
+    if best.objectives[0] < target {
+        return Err(CoreError::Infeasible {
+            constraints: Vec::new(),
+            message: format!(
+                "no plan reaches {name} {}: spending {} as the bounds allow reaches only {}; \
+                 lower the target or raise the bounds",
+                money(target),
+                money(high),
+                money(best.objectives[0])
+            ),
+        });
+    }
+    let mut steps = 0;
+    // A budget that the other linear rules cannot meet reaches nothing.
+    let reaches = |outcome: &Result<SolveOutcome, CoreError>| match outcome {
+        Ok(outcome) => Ok(outcome.objectives[0] >= target),
+        Err(CoreError::Infeasible { .. }) => Ok(false),
+        Err(other) => Err(CoreError::Model(other.to_string())),
+    };
+    let lowest = best_at(low);
+    if reaches(&lowest)? {
+        let lowest = lowest?;
+        return Ok(TargetOutcome {
+            budget: low,
+            value: lowest.objectives[0],
+            spend: lowest.spend,
+            below: low,
+            steps,
+        });
+    }
+    while high - low > TARGET_PRECISION * high.abs().max(1.0) && steps < 200 {
+        steps += 1;
+        let middle = 0.5 * (low + high);
+        let outcome = best_at(middle);
+        if reaches(&outcome)? {
+            high = middle;
+            best = outcome?;
+        } else {
+            low = middle;
+        }
+    }
+    Ok(TargetOutcome {
+        budget: best.spend.iter().sum(),
+        value: best.objectives[0],
+        spend: best.spend,
+        below: low,
+        steps,
+    })
+}
+
+fn is_total(rule: &Rule) -> bool {
+    matches!(
+        rule,
+        Rule::TotalExactly { .. }
+            | Rule::TotalAtMost { .. }
+            | Rule::TotalAtLeast { .. }
+            | Rule::TotalBetween { .. }
+    )
+}
+
+/// The least total the problem's total-budget rule asks for, 0 when it sets none.
+fn least_total(problem: &Problem) -> f64 {
+    problem
+        .constraints
+        .iter()
+        .find_map(|c| match c.rule {
+            Rule::TotalAtLeast { amount } => Some(amount),
+            Rule::TotalBetween { lower, .. } => Some(lower),
+            _ => None,
+        })
+        .unwrap_or(0.0)
 }
 
 /// Returns the largest value of KPI `kpi` under the problem's linear rules alone.

@@ -7,6 +7,7 @@ pub mod import;
 pub mod optimize;
 pub mod pareto;
 pub mod sweep;
+pub mod target;
 
 use std::io::Write;
 use std::path::Path;

@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::error::CoreError;
+use crate::feasibility::{self, LinearRow, LinearRule, RuleClass};
 use crate::projection::{Halfspace, LinearSet, TotalRule};
 use crate::space::DecisionSpace;
 
@@ -587,7 +588,202 @@ pub fn compile(space: &DecisionSpace, constraints: &[Constraint]) -> Result<Line
     check_total(&set, &total_source)?;
     check_groups(space, &set, constraints, &total_source)?;
     check_sums(space, &set, constraints)?;
+    check_as_program(space.len(), constraints)?;
     Ok(set)
+}
+
+/// Writes each linear rule as rows of a linear program over the decision cells; rules on KPIs
+/// are left out.
+pub fn linear_rules(n: usize, constraints: &[Constraint]) -> Vec<LinearRule> {
+    let all = |coefficient: f64| (0..n).map(|i| (i, coefficient)).collect::<Vec<_>>();
+    let row = |terms: Vec<(usize, f64)>, lower: f64, upper: f64| LinearRow {
+        terms,
+        lower,
+        upper,
+    };
+    let some = |value: Option<f64>, default: f64| value.unwrap_or(default);
+    let (low, high) = (f64::NEG_INFINITY, f64::INFINITY);
+    constraints
+        .iter()
+        .filter_map(|constraint| {
+            let (class, rows) = match &constraint.rule {
+                Rule::TotalExactly { amount } => {
+                    (RuleClass::Total, vec![row(all(1.0), *amount, *amount)])
+                }
+                Rule::TotalAtMost { amount } => {
+                    (RuleClass::Total, vec![row(all(1.0), low, *amount)])
+                }
+                Rule::TotalAtLeast { amount } => {
+                    (RuleClass::Total, vec![row(all(1.0), *amount, high)])
+                }
+                Rule::TotalBetween { lower, upper } => {
+                    (RuleClass::Total, vec![row(all(1.0), *lower, *upper)])
+                }
+                Rule::ChannelBounds {
+                    channel,
+                    lower,
+                    upper,
+                } => (
+                    RuleClass::Bounds,
+                    vec![row(vec![(*channel, 1.0)], *lower, *upper)],
+                ),
+                Rule::Fixed { channel, amount } => (
+                    RuleClass::Bounds,
+                    vec![row(vec![(*channel, 1.0)], *amount, *amount)],
+                ),
+                Rule::SpendBounds {
+                    cells,
+                    lower,
+                    upper,
+                } => (
+                    RuleClass::Other,
+                    vec![row(
+                        cells.iter().map(|&i| (i, 1.0)).collect(),
+                        some(*lower, low),
+                        some(*upper, high),
+                    )],
+                ),
+                Rule::GroupShare {
+                    members, min, max, ..
+                } => {
+                    // share * total - group, as terms over every cell.
+                    let difference = |share: f64| {
+                        let mut terms = all(share);
+                        terms.extend(members.iter().map(|&i| (i, -1.0)));
+                        terms
+                    };
+                    let mut rows = Vec::new();
+                    if let Some(share) = min {
+                        rows.push(row(difference(*share), low, 0.0));
+                    }
+                    if let Some(share) = max {
+                        rows.push(row(difference(*share), 0.0, high));
+                    }
+                    (RuleClass::Other, rows)
+                }
+                Rule::Ratio {
+                    numerator,
+                    denominator,
+                    min,
+                    max,
+                } => {
+                    // top - ratio * bottom.
+                    let difference = |ratio: f64| {
+                        let mut terms: Vec<(usize, f64)> =
+                            numerator.iter().map(|&i| (i, 1.0)).collect();
+                        terms.extend(denominator.iter().map(|&i| (i, -ratio)));
+                        terms
+                    };
+                    let mut rows = Vec::new();
+                    if let Some(ratio) = min {
+                        rows.push(row(difference(*ratio), 0.0, high));
+                    }
+                    if let Some(ratio) = max {
+                        rows.push(row(difference(*ratio), low, 0.0));
+                    }
+                    (RuleClass::Other, rows)
+                }
+                Rule::KpiBounds { .. } | Rule::Efficiency { .. } => return None,
+            };
+            Some(LinearRule {
+                name: constraint.name.clone(),
+                class,
+                rows,
+            })
+        })
+        .collect()
+}
+
+/// Checks the linear rules together as a linear program, which finds conflicts that the
+/// checks of one rule at a time miss, and names the smallest conflicting set and its repairs.
+fn check_as_program(n: usize, constraints: &[Constraint]) -> Result<(), CoreError> {
+    let rules = linear_rules(n, constraints);
+    let Err(diagnosis) = feasibility::check(n, &rules) else {
+        return Ok(());
+    };
+    if let Some(error) = diagnosis.error {
+        return Err(CoreError::invalid("constraints", error.to_string()));
+    }
+    let quoted: Vec<String> = diagnosis
+        .conflict
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect();
+    let repairs: Vec<String> = diagnosis
+        .relaxations
+        .iter()
+        .map(|relaxation| describe_relaxation(constraints, relaxation))
+        .collect();
+    Err(CoreError::Infeasible {
+        message: format!(
+            "the rules {} cannot all hold together: {}",
+            quoted.join(", "),
+            if repairs.is_empty() {
+                "relax one of them".to_string()
+            } else {
+                repairs.join(", or ")
+            }
+        ),
+        constraints: diagnosis.conflict,
+    })
+}
+
+/// Phrases one way out of a conflict, with the new limit where the rule has a single amount.
+fn describe_relaxation(constraints: &[Constraint], relaxation: &feasibility::Relaxation) -> String {
+    let names: Vec<String> = relaxation.rules.iter().map(|n| format!("`{n}`")).collect();
+    let rule = match relaxation.rules.as_slice() {
+        [one] => constraints.iter().find(|c| &c.name == one).map(|c| &c.rule),
+        _ => None,
+    };
+    let (up, down) = (relaxation.raise_upper, relaxation.lower_lower);
+    let single = match rule {
+        Some(Rule::TotalExactly { amount } | Rule::Fixed { amount, .. }) => {
+            Some((*amount, *amount))
+        }
+        Some(Rule::TotalAtMost { amount }) => Some((0.0, *amount)),
+        Some(Rule::TotalAtLeast { amount }) => Some((*amount, 0.0)),
+        Some(Rule::TotalBetween { lower, upper }) => Some((*lower, *upper)),
+        Some(Rule::ChannelBounds { lower, upper, .. }) => Some((*lower, *upper)),
+        Some(Rule::SpendBounds { lower, upper, .. }) => {
+            Some((lower.unwrap_or(0.0), upper.unwrap_or(f64::INFINITY)))
+        }
+        _ => None,
+    };
+    let mut parts = Vec::new();
+    match single {
+        Some((lower, upper)) => {
+            if up > 0.0 {
+                parts.push(format!(
+                    "raise {} to {} (+{})",
+                    names.join(", "),
+                    money(upper + up),
+                    money(up)
+                ));
+            }
+            if down > 0.0 {
+                parts.push(format!(
+                    "lower {} to {} (-{})",
+                    names.join(", "),
+                    money(lower - down),
+                    money(down)
+                ));
+            }
+        }
+        None => {
+            // Share and ratio rules measure their miss in money, like their rows.
+            let together = if names.len() > 1 { " in total" } else { "" };
+            parts.push(format!(
+                "let {} miss by {}{together}",
+                names.join(", "),
+                money(up + down)
+            ));
+        }
+    }
+    if parts.is_empty() {
+        format!("relax {}", names.join(", "))
+    } else {
+        parts.join(" and ")
+    }
 }
 
 fn set_total(

@@ -4,17 +4,18 @@
 //! solves the elastic linear program: every finite side of every row gets a nonnegative slack,
 //! and the program minimizes the sum of slacks. Rows are in money, so the optimum is the
 //! smallest total violation in money, and the rules are infeasible when it exceeds
-//! [`tolerance`]. The elastic program always has a solution, so the check reads its optimum
+//! [`tolerance`]. The elastic program always has a solution, so the decision reads its optimum
 //! and never relies on the solver's infeasibility status.
 //!
 //! When the rules conflict, a deletion filter over rules finds an irreducible infeasible subset
 //! (IIS): the subset is infeasible, and dropping any one of its rules makes it feasible. Dual
-//! values of the elastic program drop rules that play no part in the conflict in one step, so
-//! the filter tests one rule at a time only inside the final conflict. A final solve verifies
-//! every shortcut. Linear programs for the repairs then give the smallest change in money for
-//! each rule of the conflict, and for all bound rules of the conflict together.
+//! values of the elastic program drop, in one step, the rules that play no part in its
+//! optimum, and the filter removes blocks of rules before it tests single ones. A final solve
+//! verifies the dual shortcut. Linear programs for the repairs then give the smallest change in
+//! money for each `Total` and `Other` rule of the conflict, and for all its `Bounds` rules
+//! together.
 //!
-//! The linear programs are solved by the interior-point solver `clarabel`.
+//! The linear programs are solved by the interior-point solver `clarabel` (version 0.11).
 //!
 //! ```
 //! use atlas_core::feasibility::{check, LinearRow, LinearRule, RuleClass};
@@ -56,15 +57,24 @@ pub const MIN_TOLERANCE: f64 = 1e-9;
 
 /// Dual value above which a row counts as part of the elastic optimum.
 ///
-/// Slacks cost 1 each, so duals of rows lie in `[0, 1]`. The interior-point solver leaves
-/// duals of rows that do not bind near `1e-10`.
+/// Slacks cost 1 each, so duals of rows lie in `[0, 1]`. Duals of rows that do not bind end
+/// near the solver tolerance, far below this. A wrong split costs only speed, because a final
+/// solve verifies the conflict.
 const DUAL_SUPPORT: f64 = 1e-6;
 
 /// Number of terms from which a row may be rewritten through a total column.
 const DENSE_ROW: usize = 16;
 
-/// Duality gap and feasibility tolerance for the solver, in units of the largest bound.
-const SOLVER_TOLERANCE: f64 = 1e-10;
+/// Duality gap and feasibility tolerance of the first solver run, in units of the largest
+/// bound. It is tight enough to decide feasibility near [`RELATIVE_TOLERANCE`].
+const TIGHT_TOLERANCE: f64 = 1e-12;
+
+/// Tolerance of the second solver run, after the first stalls: clarabel's default.
+const FALLBACK_TOLERANCE: f64 = 1e-8;
+
+/// Relative accuracy of a solution with status `AlmostSolved`: clarabel's default
+/// `reduced_tol_gap_rel`.
+const REDUCED_ACCURACY: f64 = 5e-5;
 
 /// One linear row: `lower <= sum(coefficient * x[index]) <= upper` (either side may be infinite).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -100,13 +110,18 @@ pub struct LinearRule {
 }
 
 /// One way out of a conflict: relax these rules, keep the other rules of the conflict.
+///
+/// The sum `raise_upper + lower_lower` is the smallest total change, found by a linear
+/// program. Both amounts come from the same optimal solution. They are typically accurate to
+/// about [`RELATIVE_TOLERANCE`] times the largest bound, and less so for rules with extreme
+/// coefficients, where the solver reaches only a reduced accuracy.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Relaxation {
     /// Names of the relaxed rules.
     pub rules: Vec<String>,
-    /// Smallest total rise of their upper limits, in money.
+    /// Total rise of their upper limits, in money.
     pub raise_upper: f64,
-    /// Smallest total fall of their lower limits, in money, at the same solution.
+    /// Total fall of their lower limits, in money.
     pub lower_lower: f64,
 }
 
@@ -151,9 +166,9 @@ pub enum CheckError {
 /// # Errors
 ///
 /// Returns a [`Diagnosis`] when the rules are infeasible, with the conflict and its repairs.
-/// It also returns one, with `error` set, when a rule is invalid (a non-finite coefficient, a
-/// NaN limit, a lower limit of `+inf`, an upper limit of `-inf`, a variable index of
-/// `variables` or more, or a repeated name) or when the solver fails.
+/// It also returns one, with `error` set, when a rule is invalid or when the solver fails. A
+/// rule is invalid when it has a non-finite coefficient, a NaN limit, a lower limit of `+inf`,
+/// an upper limit of `-inf`, a variable index of `variables` or more, or a repeated name.
 pub fn check(variables: usize, rules: &[LinearRule]) -> Result<(), Diagnosis> {
     let checker = Checker::new(variables, rules).map_err(Diagnosis::from_error)?;
     let members: Vec<usize> = (0..rules.len())
@@ -162,13 +177,8 @@ pub fn check(variables: usize, rules: &[LinearRule]) -> Result<(), Diagnosis> {
     if members.is_empty() {
         return Ok(());
     }
-    let first = checker
-        .solve(&members, &|_| true)
-        .map_err(Diagnosis::from_error)?;
-    if !checker
-        .is_infeasible(&first)
-        .map_err(Diagnosis::from_error)?
-    {
+    let (infeasible, first) = checker.test(&members).map_err(Diagnosis::from_error)?;
+    if !infeasible {
         return Ok(());
     }
     let conflict = checker
@@ -181,6 +191,9 @@ pub fn check(variables: usize, rules: &[LinearRule]) -> Result<(), Diagnosis> {
 ///
 /// The tolerance is [`RELATIVE_TOLERANCE`] times the largest finite bound magnitude, and at
 /// least [`MIN_TOLERANCE`]. NaN bounds are ignored.
+///
+/// NOTE: a huge finite bound that stands for "no limit", such as `1e12`, raises the tolerance
+/// to 1000 and hides smaller conflicts. Write no limit as an infinite bound.
 pub fn tolerance(rules: &[LinearRule]) -> f64 {
     (RELATIVE_TOLERANCE * largest_bound(rules)).max(MIN_TOLERANCE)
 }
@@ -209,7 +222,12 @@ impl fmt::Display for Diagnosis {
             "the rules {} cannot all hold at once",
             quoted_list(&self.conflict)
         )?;
-        let repairs: Vec<String> = self.relaxations.iter().map(describe_repair).collect();
+        let repairs: Vec<String> = self
+            .relaxations
+            .iter()
+            .map(describe_repair)
+            .filter(|repair| !repair.is_empty())
+            .collect();
         if !repairs.is_empty() {
             write!(f, ". Smallest repairs: {}", repairs.join("; or "))?;
         }
@@ -220,29 +238,24 @@ impl fmt::Display for Diagnosis {
 impl std::error::Error for Diagnosis {}
 
 fn describe_repair(relaxation: &Relaxation) -> String {
+    let names = quoted_list(&relaxation.rules);
+    let several = relaxation.rules.len() > 1;
+    let limits = if several { "limits" } else { "limit" };
+    let in_total = if several { " in total" } else { "" };
     let mut changes = Vec::new();
     if relaxation.raise_upper > 0.0 {
+        let amount = format_money(relaxation.raise_upper);
         changes.push(format!(
-            "raise the upper limits by {}",
-            format_money(relaxation.raise_upper)
+            "raise the upper {limits} of {names} by {amount}{in_total}"
         ));
     }
     if relaxation.lower_lower > 0.0 {
+        let amount = format_money(relaxation.lower_lower);
         changes.push(format!(
-            "lower the lower limits by {}",
-            format_money(relaxation.lower_lower)
+            "lower the lower {limits} of {names} by {amount}{in_total}"
         ));
     }
-    let total = if relaxation.rules.len() > 1 {
-        " in total"
-    } else {
-        ""
-    };
-    format!(
-        "{} of {}{total}",
-        changes.join(" and "),
-        quoted_list(&relaxation.rules)
-    )
+    changes.join(" and ")
 }
 
 fn quoted_list(names: &[String]) -> String {
@@ -317,24 +330,41 @@ struct Checker<'a> {
     tolerance: f64,
     /// Per rule: its rows that `x >= 0` does not already imply.
     compiled: Vec<Vec<CompiledRow>>,
+    /// Number of distinct variables that the rules use. Compiled rows number them from 0, and
+    /// the number `used_variables` stands for the total column.
+    used_variables: usize,
+    /// The row `total - sum(x) = 0` that defines the total column.
+    total_row: CompiledRow,
 }
 
 /// A row with repeated variables merged, zero coefficients dropped, and each side that
 /// `x >= 0` implies set to infinity.
 struct CompiledRow {
+    /// Pairs of used-variable number and coefficient, sorted by number.
     terms: Vec<(usize, f64)>,
+    /// The row rewritten through the total column, when it is dense. See [`through_total`].
+    sparse_terms: Option<Vec<(usize, f64)>>,
     lower: f64,
     upper: f64,
 }
 
 impl CompiledRow {
-    /// Compiles `row`, or returns `None` when `x >= 0` implies both of its sides.
+    /// Compiles `row` with variables renumbered by `number`, or returns `None` when `x >= 0`
+    /// implies both of its sides.
     ///
     /// Dropping implied sides matters for speed as well as size. A side such as `x0 >= 0`
     /// binds wherever `x0 = 0` does, and the solver shares the dual between the two, which
     /// would keep the rule in every dual support.
-    fn new(row: &LinearRow) -> Option<Self> {
-        let mut terms = row.terms.clone();
+    fn new(
+        row: &LinearRow,
+        number: impl Fn(usize) -> usize,
+        used_variables: usize,
+    ) -> Option<Self> {
+        let mut terms: Vec<(usize, f64)> = row
+            .terms
+            .iter()
+            .map(|&(index, coefficient)| (number(index), coefficient))
+            .collect();
         terms.sort_by_key(|&(index, _)| index);
         let mut merged: Vec<(usize, f64)> = Vec::with_capacity(terms.len());
         for (index, coefficient) in terms {
@@ -356,12 +386,79 @@ impl CompiledRow {
         } else {
             row.upper
         };
-        (lower.is_finite() || upper.is_finite()).then_some(Self {
+        if !lower.is_finite() && !upper.is_finite() {
+            return None;
+        }
+        Some(Self {
+            sparse_terms: through_total(&merged, used_variables),
             terms: merged,
             lower,
             upper,
         })
     }
+
+    /// Builds the row `total - sum(x) = 0` over `used_variables` variables.
+    fn total(used_variables: usize) -> Self {
+        let mut terms: Vec<(usize, f64)> = (0..used_variables).map(|v| (v, -1.0)).collect();
+        terms.push((used_variables, 1.0));
+        Self {
+            terms,
+            sparse_terms: None,
+            lower: 0.0,
+            upper: 0.0,
+        }
+    }
+
+    /// Returns the terms of the row in a program: the rewritten terms when the row is dense.
+    fn solver_terms(&self) -> &[(usize, f64)] {
+        self.sparse_terms.as_deref().unwrap_or(&self.terms)
+    }
+}
+
+/// Rewrites a dense row as `common * total + deviations`, where `total` is the sum of all
+/// `used_variables` variables (number `used_variables`) and `common` is the most common
+/// coefficient of the row.
+///
+/// Share rules written in money, such as `0.3 * total - group <= 0`, have a coefficient for
+/// every channel. Hundreds of them make the solver's factorization dense and slow. Rewritten,
+/// each has one coefficient per channel of its group. Returns `None` when `terms` has fewer
+/// than [`DENSE_ROW`] entries or the rewrite would not halve them.
+fn through_total(terms: &[(usize, f64)], used_variables: usize) -> Option<Vec<(usize, f64)>> {
+    if terms.len() < DENSE_ROW {
+        return None;
+    }
+
+    // The most common coefficient is the longest run of equal values after sorting.
+    let mut bits: Vec<u64> = terms.iter().map(|&(_, a)| a.to_bits()).collect();
+    bits.sort_unstable();
+    let mut common = (0, bits[0]);
+    let mut run_start = 0;
+    for index in 1..=bits.len() {
+        if index == bits.len() || bits[index] != bits[run_start] {
+            if index - run_start > common.0 {
+                common = (index - run_start, bits[run_start]);
+            }
+            run_start = index;
+        }
+    }
+    let (matching, common) = (common.0, f64::from_bits(common.1));
+    let deviations = terms.len() - matching + used_variables.saturating_sub(terms.len());
+    if 2 * (deviations + 1) > terms.len() {
+        return None;
+    }
+
+    let mut dense = vec![0.0; used_variables];
+    for &(variable, coefficient) in terms {
+        dense[variable] = coefficient;
+    }
+    let mut sparse = Vec::with_capacity(deviations + 1);
+    for (variable, coefficient) in dense.into_iter().enumerate() {
+        if coefficient != common {
+            sparse.push((variable, coefficient - common));
+        }
+    }
+    sparse.push((used_variables, common));
+    Some(sparse)
 }
 
 /// Solution of one elastic or partly hard linear program, in money.
@@ -393,14 +490,26 @@ impl LpSolution {
     }
 }
 
-/// One row of the program being built, after merging repeated variables.
-struct ProgramRow {
-    /// Position of the rule in the member list.
-    member: usize,
+/// Treatment of the rows of a rule in a program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RowMode {
+    /// Each finite side gets a slack that costs 1 per solver unit.
+    Elastic,
+    /// The rows hold exactly.
+    Hard,
+    /// Each finite side gets a free slack, and all such slacks together stay within the
+    /// infeasibility tolerance.
+    Limited,
+}
+
+/// One row of the program being built.
+struct ProgramRow<'r> {
+    /// Position of the rule in the member list, or `None` for the row of the total column.
+    member: Option<usize>,
+    row: &'r CompiledRow,
+    mode: RowMode,
+    /// Pairs of program column and coefficient, set by [`merge_columns`].
     terms: Vec<(usize, f64)>,
-    lower: f64,
-    upper: f64,
-    elastic: bool,
 }
 
 impl<'a> Checker<'a> {
@@ -408,30 +517,88 @@ impl<'a> Checker<'a> {
         validate(variables, rules)?;
         let largest = largest_bound(rules);
         let scale = if largest > 0.0 { largest } else { 1.0 };
+        let mut used: Vec<usize> = rules
+            .iter()
+            .flat_map(|rule| &rule.rows)
+            .flat_map(|row| row.terms.iter().map(|&(index, _)| index))
+            .collect();
+        used.sort_unstable();
+        used.dedup();
+        let number = |index: usize| used.binary_search(&index).unwrap_or_default();
         let compiled = rules
             .iter()
-            .map(|rule| rule.rows.iter().filter_map(CompiledRow::new).collect())
+            .map(|rule| {
+                let rows = rule.rows.iter();
+                rows.filter_map(|row| CompiledRow::new(row, number, used.len()))
+                    .collect()
+            })
             .collect();
         Ok(Self {
             rules,
             scale,
             tolerance: tolerance(rules),
             compiled,
+            used_variables: used.len(),
+            total_row: CompiledRow::total(used.len()),
         })
     }
 
-    /// Decides from a solution of the all-elastic program whether its rules are infeasible.
+    /// Solves the all-elastic program of `members` and decides whether they are infeasible.
     ///
-    /// A point whose violation is within tolerance proves feasibility. Otherwise a solved
-    /// program is infeasible when its optimum exceeds the tolerance. A program solved to reduced
-    /// accuracy is infeasible only when its dual objective exceeds the tolerance too.
-    fn is_infeasible(&self, solution: &LpSolution) -> Result<bool, CheckError> {
-        let violation = solution.total_violation();
-        match solution.status {
-            SolverStatus::Solved => Ok(violation.min(solution.objective) > self.tolerance),
-            SolverStatus::AlmostSolved if violation <= self.tolerance => Ok(false),
-            SolverStatus::AlmostSolved if solution.dual_objective > self.tolerance => Ok(true),
-            status => Err(self.solver_failure(status, &solution.members)),
+    /// Runs the solver with [`TIGHT_TOLERANCE`], and again with [`FALLBACK_TOLERANCE`] when
+    /// that run cannot decide.
+    fn test(&self, members: &[usize]) -> Result<(bool, LpSolution), CheckError> {
+        let elastic = |_| RowMode::Elastic;
+        let solution = self.solve(members, &elastic, TIGHT_TOLERANCE)?;
+        if let Some(infeasible) = self.decide(&solution, TIGHT_TOLERANCE) {
+            return Ok((infeasible, solution));
+        }
+
+        let solution = self.solve(members, &elastic, FALLBACK_TOLERANCE)?;
+        if let Some(infeasible) = self.decide(&solution, FALLBACK_TOLERANCE) {
+            return Ok((infeasible, solution));
+        }
+
+        if !matches!(
+            solution.status,
+            SolverStatus::Solved | SolverStatus::AlmostSolved
+        ) {
+            return Err(self.solver_failure(solution.status, members));
+        }
+        Err(CheckError::Solver {
+            message: format!(
+                "cannot decide feasibility: the smallest total violation is about {}, too close \
+                 to the tolerance {} for the solver's accuracy",
+                format_money(solution.objective),
+                format_money(self.tolerance)
+            ),
+        })
+    }
+
+    /// Decides from a solution of the all-elastic program, solved with `solver_tolerance`,
+    /// whether its rules are infeasible. Returns `None` when the solution cannot decide.
+    ///
+    /// A point whose violation is within tolerance proves feasibility, whatever the status.
+    /// Otherwise the primal and dual objectives bracket the optimum, up to ten times the
+    /// solver's accuracy, and the bracket must lie on one side of the tolerance.
+    fn decide(&self, solution: &LpSolution, solver_tolerance: f64) -> Option<bool> {
+        if solution.total_violation() <= self.tolerance {
+            return Some(false);
+        }
+        let accuracy = match solution.status {
+            SolverStatus::Solved => solver_tolerance,
+            SolverStatus::AlmostSolved => REDUCED_ACCURACY,
+            _ => return None,
+        };
+        let error = 10.0 * accuracy * self.scale;
+        let low = solution.objective.min(solution.dual_objective) - error;
+        let high = solution.objective.max(solution.dual_objective) + error;
+        if low > self.tolerance {
+            Some(true)
+        } else if high <= self.tolerance {
+            Some(false)
+        } else {
+            None
         }
     }
 
@@ -462,7 +629,7 @@ impl<'a> Checker<'a> {
         if let Some(conflict) = self.deletion_filter(members, first, true)? {
             return Ok(conflict);
         }
-        let first = self.solve(&plain_start, &|_| true)?;
+        let (_, first) = self.test(&plain_start)?;
         let conflict = self.deletion_filter(plain_start, first, false)?;
         conflict.ok_or_else(|| CheckError::Solver {
             message: "the deletion filter lost infeasibility, which needs inconsistent solver \
@@ -508,13 +675,14 @@ impl<'a> Checker<'a> {
             });
             if block > 1 && candidates.len() > 1 {
                 candidates.truncate(block);
+                let removed: HashSet<usize> = candidates.into_iter().collect();
                 let rest: Vec<usize> = working
                     .iter()
                     .copied()
-                    .filter(|rule| !candidates.contains(rule))
+                    .filter(|rule| !removed.contains(rule))
                     .collect();
-                let solution = self.solve(&rest, &|_| true)?;
-                if self.is_infeasible(&solution)? {
+                let (infeasible, solution) = self.test(&rest)?;
+                if infeasible {
                     let before = rest.len();
                     working = self.absorb(rest, &solution, shrink, &mut necessary, &mut weight);
                     unverified |= working.len() < before;
@@ -525,14 +693,14 @@ impl<'a> Checker<'a> {
                 continue;
             }
             candidates.truncate(batch_size);
-            let results: Vec<Result<LpSolution, CheckError>> = candidates
+            let results: Vec<Result<(bool, LpSolution), CheckError>> = candidates
                 .par_iter()
-                .map(|&rule| self.solve(&without(&working, rule), &|_| true))
+                .map(|&rule| self.test(&without(&working, rule)))
                 .collect();
             let mut changed = false;
             for (&rule, result) in candidates.iter().zip(results) {
-                let solution = result?;
-                if !self.is_infeasible(&solution)? {
+                let (infeasible, solution) = result?;
+                if !infeasible {
                     necessary.insert(rule);
                 } else if !changed {
                     let rest = without(&working, rule);
@@ -546,11 +714,8 @@ impl<'a> Checker<'a> {
                 // rule is tested again in a later batch.
             }
         }
-        if shrink && unverified {
-            let solution = self.solve(&working, &|_| true)?;
-            if !self.is_infeasible(&solution)? {
-                return Ok(None);
-            }
+        if shrink && unverified && !self.test(&working)?.0 {
+            return Ok(None);
         }
         Ok(Some(working))
     }
@@ -651,14 +816,32 @@ impl<'a> Checker<'a> {
 
     /// Finds the smallest change in money to the rules of `group` that makes `conflict` hold,
     /// with the other rules of `conflict` kept hard.
+    ///
+    /// When the solver fails with the other rules hard, which happens when they hold only
+    /// within the tolerance, they may instead break by up to the tolerance in total.
     fn relax(&self, conflict: &[usize], group: &[usize]) -> Result<Relaxation, CheckError> {
-        let solution = self.solve(conflict, &|rule| group.contains(&rule))?;
-        if !matches!(
-            solution.status,
-            SolverStatus::Solved | SolverStatus::AlmostSolved
-        ) {
-            return Err(self.solver_failure(solution.status, conflict));
+        let mut status = SolverStatus::Unsolved;
+        for rest in [RowMode::Hard, RowMode::Limited] {
+            let mode = |rule| {
+                if group.contains(&rule) {
+                    RowMode::Elastic
+                } else {
+                    rest
+                }
+            };
+            for tolerance in [TIGHT_TOLERANCE, FALLBACK_TOLERANCE] {
+                let solution = self.solve(conflict, &mode, tolerance)?;
+                status = solution.status;
+                if matches!(status, SolverStatus::Solved | SolverStatus::AlmostSolved) {
+                    return Ok(self.relaxation(&solution, group));
+                }
+            }
         }
+        Err(self.solver_failure(status, conflict))
+    }
+
+    /// Reads the relaxation of the rules of `group` from `solution`.
+    fn relaxation(&self, solution: &LpSolution, group: &[usize]) -> Relaxation {
         let mut raise_upper = 0.0;
         let mut lower_lower = 0.0;
         for (position, rule) in solution.members.iter().enumerate() {
@@ -668,80 +851,89 @@ impl<'a> Checker<'a> {
             }
         }
         let clean = |amount: f64| if amount > self.tolerance { amount } else { 0.0 };
-        Ok(Relaxation {
+        Relaxation {
             rules: group
                 .iter()
                 .map(|&rule| self.rules[rule].name.clone())
                 .collect(),
             raise_upper: clean(raise_upper),
             lower_lower: clean(lower_lower),
-        })
+        }
     }
 
-    /// Solves the program over the rules `members` that minimizes the slacks of the rules for
-    /// which `elastic` is true. The rows of the other rules are hard.
+    /// Solves the program over the rules `members` that minimizes the slacks of the rules
+    /// whose `mode` is [`RowMode::Elastic`], with the solver's gap and feasibility tolerance
+    /// `tolerance`.
     fn solve(
         &self,
         members: &[usize],
-        elastic: &(dyn Fn(usize) -> bool + Sync),
+        mode: &(dyn Fn(usize) -> RowMode + Sync),
+        tolerance: f64,
     ) -> Result<LpSolution, CheckError> {
-        let rows = self.program_rows(members, elastic);
-        let (columns, rows) = merge_columns(rows);
-        let mut values = vec![0.0; columns];
-        let mut status = SolverStatus::Solved;
-        let mut objective = 0.0;
-        let mut dual_objective = 0.0;
-        let mut row_duals = vec![0.0; rows.len()];
-        if columns > 0 || rows.iter().any(|row| row.elastic) {
-            let program = Program::build(&rows, columns, self.scale);
-            let result = program.solve()?;
-            status = result.status;
-            objective = result.objective * self.scale;
-            dual_objective = result.dual_objective * self.scale;
-            values = result
-                .values
-                .iter()
-                .map(|v| v.max(0.0) * self.scale)
-                .collect();
-            row_duals = result.row_duals;
-        }
+        let mut rows = self.program_rows(members, mode);
+        let (columns, column_of) = merge_columns(&mut rows, self.used_variables + 1);
+        let result = if columns > 0 || rows.iter().any(|row| row.mode != RowMode::Hard) {
+            let budget = self.tolerance / self.scale;
+            Program::build(&rows, columns, self.scale, budget).solve(tolerance)?
+        } else {
+            ProgramResult::without_variables(rows.len())
+        };
+
+        // Each group of merged variables puts its whole sum on its first variable.
+        let spend: Vec<f64> = column_of[..self.used_variables]
+            .iter()
+            .map(|&column| result.values.get(column).map_or(0.0, |v| v.max(0.0)))
+            .map(|value| value * self.scale)
+            .collect();
+
         let mut solution = LpSolution {
-            status,
-            objective,
-            dual_objective,
+            status: result.status,
+            objective: result.objective * self.scale,
+            dual_objective: result.dual_objective * self.scale,
             members: members.to_vec(),
             lower_violation: vec![0.0; members.len()],
             upper_violation: vec![0.0; members.len()],
             dual_weight: vec![0.0; members.len()],
         };
-        for (row, dual) in rows.iter().zip(row_duals) {
-            let activity: f64 = row.terms.iter().map(|&(c, a)| a * values[c]).sum();
-            solution.lower_violation[row.member] += (row.lower - activity).max(0.0);
-            solution.upper_violation[row.member] += (activity - row.upper).max(0.0);
-            let weight = &mut solution.dual_weight[row.member];
+        for (row, &dual) in rows.iter().zip(&result.row_duals) {
+            let Some(member) = row.member else {
+                continue;
+            };
+            let activity: f64 = row.row.terms.iter().map(|&(v, a)| a * spend[v]).sum();
+            solution.lower_violation[member] += (row.row.lower - activity).max(0.0);
+            solution.upper_violation[member] += (activity - row.row.upper).max(0.0);
+            let weight = &mut solution.dual_weight[member];
             *weight = weight.max(dual);
         }
         Ok(solution)
     }
 
-    /// Collects the compiled rows of `members`.
+    /// Collects the compiled rows of `members`, and the row of the total column when one of
+    /// them uses it.
     fn program_rows(
         &self,
         members: &[usize],
-        elastic: &(dyn Fn(usize) -> bool + Sync),
-    ) -> Vec<ProgramRow> {
+        mode: &(dyn Fn(usize) -> RowMode + Sync),
+    ) -> Vec<ProgramRow<'_>> {
         let mut rows = Vec::new();
         for (member, &rule) in members.iter().enumerate() {
-            let is_elastic = elastic(rule);
+            let rule_mode = mode(rule);
             for row in &self.compiled[rule] {
                 rows.push(ProgramRow {
-                    member,
-                    terms: row.terms.clone(),
-                    lower: row.lower,
-                    upper: row.upper,
-                    elastic: is_elastic,
+                    member: Some(member),
+                    row,
+                    mode: rule_mode,
+                    terms: Vec::new(),
                 });
             }
+        }
+        if rows.iter().any(|row| row.row.sparse_terms.is_some()) {
+            rows.push(ProgramRow {
+                member: None,
+                row: &self.total_row,
+                mode: RowMode::Hard,
+                terms: Vec::new(),
+            });
         }
         rows
     }
@@ -751,44 +943,65 @@ fn without(working: &[usize], rule: usize) -> Vec<usize> {
     working.iter().copied().filter(|&r| r != rule).collect()
 }
 
-/// Renumbers the variables of `rows` to columns and merges variables with identical columns.
+/// Numbers the variables of `rows` as program columns and merges variables with identical
+/// columns, then sets the `terms` of each row. Returns the number of columns and the column of
+/// each variable, `usize::MAX` for none.
 ///
 /// Two variables whose coefficients agree in every row enter each row only through their sum,
 /// and both are only bounded below by 0. One column for the sum is therefore an exact
 /// reformulation, and putting the whole sum on one variable gives the same row values. This
-/// collapses the many channels that appear only in a total row. Returns the column count and
-/// the rows over columns.
-fn merge_columns(mut rows: Vec<ProgramRow>) -> (usize, Vec<ProgramRow>) {
-    let mut patterns: HashMap<usize, Vec<(usize, u64)>> = HashMap::new();
+/// collapses the many channels that appear only in a total row. `used_variables` bounds the
+/// variable numbers of the solver terms.
+fn merge_columns(rows: &mut [ProgramRow<'_>], used_variables: usize) -> (usize, Vec<usize>) {
+    // Per variable: its (row, coefficient bits) pattern and a hash of it.
+    let mut patterns: Vec<Vec<(usize, u64)>> = vec![Vec::new(); used_variables];
+    let mut hashes = vec![0_u64; used_variables];
     for (row_index, row) in rows.iter().enumerate() {
-        for &(index, coefficient) in &row.terms {
-            patterns
-                .entry(index)
-                .or_default()
-                .push((row_index, coefficient.to_bits()));
+        for &(variable, coefficient) in row.row.solver_terms() {
+            let bits = coefficient.to_bits();
+            patterns[variable].push((row_index, bits));
+            let entry = (row_index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ bits;
+            hashes[variable] = hashes[variable]
+                .rotate_left(5)
+                .wrapping_add(entry)
+                .wrapping_mul(0xFF51_AFD7_ED55_8CCD);
         }
     }
-    let mut variables: Vec<usize> = patterns.keys().copied().collect();
-    variables.sort_unstable();
-    let mut column_of_pattern: HashMap<&[(usize, u64)], usize> = HashMap::new();
-    let mut column_of_variable: HashMap<usize, usize> = HashMap::new();
-    for &variable in &variables {
-        let pattern = patterns[&variable].as_slice();
-        if !column_of_pattern.contains_key(pattern) {
-            let column = column_of_pattern.len();
-            column_of_pattern.insert(pattern, column);
-            column_of_variable.insert(variable, column);
+
+    let mut present: Vec<usize> = (0..used_variables)
+        .filter(|&variable| !patterns[variable].is_empty())
+        .collect();
+    present.sort_by(|&a, &b| {
+        hashes[a]
+            .cmp(&hashes[b])
+            .then_with(|| patterns[a].cmp(&patterns[b]))
+            .then(a.cmp(&b))
+    });
+
+    // Only the first variable of each group keeps a column.
+    let mut column_of = vec![usize::MAX; used_variables];
+    let mut columns = 0;
+    for (position, &variable) in present.iter().enumerate() {
+        let first_of_group = position == 0 || {
+            let previous = present[position - 1];
+            hashes[previous] != hashes[variable] || patterns[previous] != patterns[variable]
+        };
+        if first_of_group {
+            column_of[variable] = columns;
+            columns += 1;
         }
     }
-    let columns = column_of_pattern.len();
-    for row in &mut rows {
+
+    for row in rows.iter_mut() {
         row.terms = row
-            .terms
+            .row
+            .solver_terms()
             .iter()
-            .filter_map(|&(index, a)| column_of_variable.get(&index).map(|&c| (c, a)))
+            .filter(|&&(variable, _)| column_of[variable] != usize::MAX)
+            .map(|&(variable, coefficient)| (column_of[variable], coefficient))
             .collect();
     }
-    (columns, rows)
+    (columns, column_of)
 }
 
 /// Linear program in clarabel's form: minimize `q . v` subject to `A v + s = b`, with `s` in a
@@ -811,6 +1024,20 @@ struct ProgramResult {
     values: Vec<f64>,
     /// Per program row: largest absolute dual value of its sides.
     row_duals: Vec<f64>,
+}
+
+impl ProgramResult {
+    /// Returns the result of a program of `rows` hard rows without variables, which has
+    /// nothing to solve.
+    fn without_variables(rows: usize) -> Self {
+        Self {
+            status: SolverStatus::Solved,
+            objective: 0.0,
+            dual_objective: 0.0,
+            values: Vec::new(),
+            row_duals: vec![0.0; rows],
+        }
+    }
 }
 
 /// Triplets of one block of constraint rows.
@@ -836,168 +1063,149 @@ impl Block {
     }
 }
 
-/// Rewrites a dense row as `c * total + deviations` over `columns` columns, where `total` is
-/// the sum of all columns (column index `columns`) and `c` is the row's most common coefficient.
-///
-/// Share rules written in money, such as `0.3 * total - group <= 0`, have a coefficient for
-/// every channel. Hundreds of them make the solver's factorization dense and slow. Rewritten,
-/// each has one coefficient per channel of its group. Returns `None` when the row has fewer
-/// than [`DENSE_ROW`] terms or the rewrite would not halve them.
-fn through_total(terms: &[(usize, f64)], columns: usize) -> Option<Vec<(usize, f64)>> {
-    if terms.len() < DENSE_ROW {
-        return None;
+/// A side of a row: whether it is an equality row, and its index within its block.
+type Side = (bool, usize);
+
+/// Constraint rows of a program while it is built.
+struct ProgramBuilder {
+    /// Number of variable columns. Slack columns follow them.
+    columns: usize,
+    equalities: Block,
+    inequalities: Block,
+    /// Cost of each slack column, in column order.
+    slack_costs: Vec<f64>,
+    /// Slack columns of limited rows, each with coefficient 1 in the budget row.
+    limited: Vec<(usize, f64)>,
+}
+
+impl ProgramBuilder {
+    /// Creates slack columns with coefficients `signs` for a row in `mode`, none for a hard row.
+    fn slacks(&mut self, mode: RowMode, signs: &[f64]) -> Vec<(usize, f64)> {
+        if mode == RowMode::Hard {
+            return Vec::new();
+        }
+        let mut slacks = Vec::with_capacity(signs.len());
+        for &sign in signs {
+            let column = self.columns + self.slack_costs.len();
+            if mode == RowMode::Limited {
+                self.limited.push((column, 1.0));
+            }
+            let cost = if mode == RowMode::Elastic { 1.0 } else { 0.0 };
+            self.slack_costs.push(cost);
+            slacks.push((column, sign));
+        }
+        slacks
     }
-    let mut counts: HashMap<u64, usize> = HashMap::new();
-    for &(_, coefficient) in terms {
-        *counts.entry(coefficient.to_bits()).or_default() += 1;
+
+    /// Adds the finite sides of `row`, with bounds divided by `scale`, and returns them.
+    fn add(&mut self, row: &ProgramRow<'_>, scale: f64) -> Vec<Side> {
+        let lower = row.row.lower / scale;
+        let upper = row.row.upper / scale;
+        if row.row.lower == row.row.upper {
+            let slacks = self.slacks(row.mode, &[1.0, -1.0]);
+            let side = (true, self.equalities.right_side.len());
+            self.equalities.push(&row.terms, 1.0, &slacks, lower);
+            return vec![side];
+        }
+
+        let mut sides = Vec::new();
+        if lower.is_finite() {
+            let slacks = self.slacks(row.mode, &[-1.0]);
+            sides.push((false, self.inequalities.right_side.len()));
+            self.inequalities.push(&row.terms, -1.0, &slacks, -lower);
+        }
+        if upper.is_finite() {
+            let slacks = self.slacks(row.mode, &[-1.0]);
+            sides.push((false, self.inequalities.right_side.len()));
+            self.inequalities.push(&row.terms, 1.0, &slacks, upper);
+        }
+        sides
     }
-    let (common_bits, common_count) = counts
-        .into_iter()
-        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))?;
-    let common = f64::from_bits(common_bits);
-    let deviations = terms.len() - common_count + columns.saturating_sub(terms.len());
-    if 2 * (deviations + 1) > terms.len() {
-        return None;
-    }
-    let mut dense = vec![0.0; columns];
-    for &(column, coefficient) in terms {
-        dense[column] = coefficient;
-    }
-    let mut sparse = Vec::with_capacity(deviations + 1);
-    sparse.push((columns, common));
-    for (column, coefficient) in dense.into_iter().enumerate() {
-        if coefficient != common {
-            sparse.push((column, coefficient - common));
+
+    /// Adds the budget row and the sign rows, then assembles the program. `sides` lists the
+    /// sides of each program row.
+    fn finish(mut self, budget: f64, sides: Vec<Vec<Side>>) -> Program {
+        if !self.limited.is_empty() {
+            self.inequalities.push(&[], 1.0, &self.limited, budget);
+        }
+        let total_columns = self.columns + self.slack_costs.len();
+        for column in 0..total_columns {
+            self.inequalities.push(&[], 1.0, &[(column, -1.0)], 0.0);
+        }
+
+        // Equality rows come first, in the zero cone, then inequality rows.
+        let (equalities, inequalities) = (self.equalities, self.inequalities);
+        let offset = equalities.right_side.len();
+        let mut rows = equalities.rows;
+        rows.extend(inequalities.rows.iter().map(|row| row + offset));
+        let mut columns = equalities.columns;
+        columns.extend(inequalities.columns);
+        let mut values = equalities.values;
+        values.extend(inequalities.values);
+        let mut right_side = equalities.right_side;
+        right_side.extend(inequalities.right_side);
+        let matrix =
+            CscMatrix::new_from_triplets(right_side.len(), total_columns, rows, columns, values);
+
+        let mut cones = Vec::new();
+        if offset > 0 {
+            cones.push(SupportedConeT::ZeroConeT(offset));
+        }
+        let inequality_count = right_side.len() - offset;
+        if inequality_count > 0 {
+            cones.push(SupportedConeT::NonnegativeConeT(inequality_count));
+        }
+        let mut costs = vec![0.0; self.columns];
+        costs.extend(self.slack_costs);
+        let side_rows = sides
+            .into_iter()
+            .map(|row_sides| {
+                let rows = row_sides.into_iter();
+                rows.map(|(equality, index)| if equality { index } else { index + offset })
+                    .collect()
+            })
+            .collect();
+        Program {
+            matrix,
+            costs,
+            right_side,
+            cones,
+            columns: self.columns,
+            side_rows,
         }
     }
-    Some(sparse)
 }
 
 impl Program {
     /// Builds the program for `rows` over `columns` variables, with bounds divided by `scale`.
     ///
-    /// Each finite side of an elastic row gets a slack of cost 1. An equality row uses one
+    /// Each finite side of a row that is not hard gets a slack: an equality row uses one
     /// zero-cone row `a . v + p - q = b`, and an inequality side uses one nonnegative-cone row.
-    /// Every variable and slack gets the row `-v <= 0`. Dense rows go through a total column,
-    /// as [`through_total`] describes.
-    fn build(rows: &[ProgramRow], columns: usize, scale: f64) -> Self {
-        let total_column = columns;
-        let sparse: Vec<Option<Vec<(usize, f64)>>> = rows
-            .iter()
-            .map(|row| through_total(&row.terms, columns))
-            .collect();
-        let uses_total = sparse.iter().any(Option::is_some);
-        let first_slack = if uses_total { columns + 1 } else { columns };
-        let mut equalities = Block::default();
-        let mut inequalities = Block::default();
-        if uses_total {
-            let all: Vec<(usize, f64)> = (0..columns).map(|column| (column, -1.0)).collect();
-            equalities.push(&all, 1.0, &[(total_column, 1.0)], 0.0);
-        }
-        let mut next_column = first_slack;
-        let mut new_slack = || {
-            next_column += 1;
-            next_column - 1
-        };
-        // Sides are recorded as (is_equality, index within its block).
-        let mut sides: Vec<Vec<(bool, usize)>> = Vec::with_capacity(rows.len());
-        for (row, sparse_terms) in rows.iter().zip(&sparse) {
-            let terms = sparse_terms.as_deref().unwrap_or(&row.terms);
-            let lower = row.lower / scale;
-            let upper = row.upper / scale;
-            let mut row_sides = Vec::new();
-            if row.lower == row.upper {
-                let slacks = if row.elastic {
-                    vec![(new_slack(), 1.0), (new_slack(), -1.0)]
-                } else {
-                    Vec::new()
-                };
-                row_sides.push((true, equalities.right_side.len()));
-                equalities.push(terms, 1.0, &slacks, lower);
-            } else {
-                if lower.is_finite() {
-                    let slacks = if row.elastic {
-                        vec![(new_slack(), -1.0)]
-                    } else {
-                        Vec::new()
-                    };
-                    row_sides.push((false, inequalities.right_side.len()));
-                    inequalities.push(terms, -1.0, &slacks, -lower);
-                }
-                if upper.is_finite() {
-                    let slacks = if row.elastic {
-                        vec![(new_slack(), -1.0)]
-                    } else {
-                        Vec::new()
-                    };
-                    row_sides.push((false, inequalities.right_side.len()));
-                    inequalities.push(terms, 1.0, &slacks, upper);
-                }
-            }
-            sides.push(row_sides);
-        }
-        let total_columns = next_column;
-        // The total column is a sum of nonnegative columns, so it needs no sign row.
-        for column in (0..columns).chain(first_slack..total_columns) {
-            inequalities.push(&[], 1.0, &[(column, -1.0)], 0.0);
-        }
-        let offset = equalities.right_side.len();
-        let mut all_rows = equalities.rows;
-        all_rows.extend(inequalities.rows.iter().map(|row| row + offset));
-        let mut all_columns = equalities.columns;
-        all_columns.extend(inequalities.columns);
-        let mut all_values = equalities.values;
-        all_values.extend(inequalities.values);
-        let mut right_side = equalities.right_side;
-        right_side.extend(inequalities.right_side);
-        let inequality_count = right_side.len() - offset;
-        let matrix = CscMatrix::new_from_triplets(
-            right_side.len(),
-            total_columns,
-            all_rows,
-            all_columns,
-            all_values,
-        );
-        let mut cones = Vec::new();
-        if offset > 0 {
-            cones.push(SupportedConeT::ZeroConeT(offset));
-        }
-        if inequality_count > 0 {
-            cones.push(SupportedConeT::NonnegativeConeT(inequality_count));
-        }
-        let mut costs = vec![0.0; total_columns];
-        for cost in &mut costs[first_slack..] {
-            *cost = 1.0;
-        }
-        let side_rows = sides
-            .into_iter()
-            .map(|row_sides| {
-                row_sides
-                    .into_iter()
-                    .map(|(equality, index)| if equality { index } else { index + offset })
-                    .collect()
-            })
-            .collect();
-        Self {
-            matrix,
-            costs,
-            right_side,
-            cones,
+    /// Slacks of elastic rows cost 1. Slacks of limited rows are free, and one more row keeps
+    /// their sum within `budget`. Every variable and slack gets the row `-v <= 0`.
+    fn build(rows: &[ProgramRow<'_>], columns: usize, scale: f64, budget: f64) -> Self {
+        let mut builder = ProgramBuilder {
             columns,
-            side_rows,
-        }
+            equalities: Block::default(),
+            inequalities: Block::default(),
+            slack_costs: Vec::new(),
+            limited: Vec::new(),
+        };
+        let sides = rows.iter().map(|row| builder.add(row, scale)).collect();
+        builder.finish(budget, sides)
     }
 
-    fn solve(&self) -> Result<ProgramResult, CheckError> {
+    /// Runs clarabel with `tolerance` as its duality gap and feasibility tolerances.
+    fn solve(&self, tolerance: f64) -> Result<ProgramResult, CheckError> {
         let failure = |message: String| CheckError::Solver { message };
         self.matrix
             .check_format()
             .map_err(|error| failure(format!("invalid constraint matrix: {error:?}")))?;
         let settings: DefaultSettings<f64> = DefaultSettingsBuilder::default()
             .verbose(false)
-            .tol_gap_abs(SOLVER_TOLERANCE)
-            .tol_gap_rel(SOLVER_TOLERANCE)
-            .tol_feas(SOLVER_TOLERANCE)
+            .tol_gap_abs(tolerance)
+            .tol_gap_rel(tolerance)
+            .tol_feas(tolerance)
             .build()
             .map_err(|error| failure(format!("invalid settings: {error}")))?;
         let size = self.costs.len();
@@ -1018,15 +1226,15 @@ impl Program {
             .iter()
             .map(|rows| {
                 rows.iter()
-                    .map(|&row| solution.z[row].abs())
-                    .fold(0.0, f64::max)
+                    .filter_map(|&row| solution.z.get(row))
+                    .fold(0.0, |largest: f64, dual| largest.max(dual.abs()))
             })
             .collect();
         Ok(ProgramResult {
             status: solution.status,
             objective: solution.obj_val,
             dual_objective: solution.obj_val_dual,
-            values: solution.x[..self.columns].to_vec(),
+            values: solution.x.iter().take(self.columns).copied().collect(),
             row_duals,
         })
     }
@@ -1351,7 +1559,7 @@ mod tests {
         assert_eq!(
             message,
             "the rules `a`, `b`, `total` cannot all hold at once. Smallest repairs: lower the \
-             lower limits by 66 of `total`; or raise the upper limits by 66 of `a`, `b` in total"
+             lower limit of `total` by 66; or raise the upper limits of `a`, `b` by 66 in total"
         );
     }
 

@@ -477,3 +477,47 @@ fn kpi_rule_errors_name_the_field() {
         }
     }
 }
+
+#[test]
+fn rules_that_conflict_only_together_are_named_with_ways_out() {
+    // Each rule alone is fine; together, tv >= 3 x digital and digital at least 40% of a
+    // budget of 100 cannot hold. Spending nothing would meet both rules, so the budget is part
+    // of the conflict too.
+    let text = point(
+        "[[constraints]]\ntype = \"total_budget\"\nequals = 100.0\n\n[[constraints]]\ntype = \"ratio\"\nname = \"tv over digital\"\nnumerator = { channels = [\"tv\"] }\ndenominator = { groups = [\"digital\"] }\nmin = 3.0\n\n[[constraints]]\ntype = \"group_share\"\ngroup = \"digital\"\nmin = 0.4",
+    );
+    let error = build(&text).unwrap_err();
+    let message = error.to_string();
+    let CoreError::Infeasible { constraints, .. } = error else {
+        panic!("{message}");
+    };
+    let mut names = constraints.clone();
+    names.sort();
+    assert_eq!(
+        names,
+        vec!["digital share", "total budget", "tv over digital"],
+        "{message}"
+    );
+    assert!(
+        message.contains("let `tv over digital` miss by"),
+        "{message}"
+    );
+    assert!(message.contains("let `digital share` miss by"), "{message}");
+    // Removing any named rule makes the scenario feasible.
+    build(&text.replace("min = 3.0", "min = 0.0")).unwrap();
+    build(&text.replace("min = 0.4", "min = 0.0")).unwrap();
+    build(&text.replace("equals = 100.0", "at_most = 100.0")).unwrap();
+}
+
+#[test]
+fn channel_totals_above_a_group_budget_give_the_new_limit() {
+    let text = weekly(
+        "[[constraints]]\ntype = \"total_budget\"\nat_most = 300.0\n\n[[constraints]]\ntype = \"channel_bounds\"\nchannel = \"tv\"\nlower = 250.0\n\n[[constraints]]\ntype = \"channel_bounds\"\nchannel = \"search\"\nlower = 100.0",
+    );
+    let message = build(&text).unwrap_err().to_string();
+    assert!(message.contains("`total budget`"), "{message}");
+    assert!(
+        message.contains("raise `total budget` to 350 (+50)"),
+        "{message}"
+    );
+}

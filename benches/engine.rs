@@ -5,7 +5,9 @@
 use std::path::PathBuf;
 
 use atlas::core::adstock::Adstock;
+use atlas::core::constraint::linear_rules;
 use atlas::core::curve::{CurveSpec, ResponseCurveModel};
+use atlas::core::feasibility;
 use atlas::core::flighting::{FlightedModel, Layout};
 use atlas::core::ResponseModel;
 use atlas::core::{Problem, ScenarioFile};
@@ -36,6 +38,15 @@ fn repair(c: &mut Criterion) {
             problem.repair(&mut plan).expect("the example is feasible");
             plan
         })
+    });
+}
+
+fn feasibility_check(c: &mut Criterion) {
+    let weekly = scenario("flighting");
+    let rules = linear_rules(weekly.space.len(), &weekly.constraints);
+    let n = weekly.space.len();
+    c.bench_function("check weekly example rules as a linear program", |b| {
+        b.iter(|| feasibility::check(n, &rules).is_ok())
     });
 }
 
@@ -181,6 +192,6 @@ fn flighted_evaluation(c: &mut Criterion) {
 criterion_group! {
     name = benches;
     config = Criterion::default().without_plots();
-    targets = repair, weighted_sum, pareto, batch_evaluation, flighted_evaluation
+    targets = repair, feasibility_check, weighted_sum, pareto, batch_evaluation, flighted_evaluation
 }
 criterion_main!(benches);

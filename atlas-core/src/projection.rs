@@ -9,6 +9,10 @@
 //! intersection. The box and total are projected last in every cycle, so they hold to rounding,
 //! and the half-spaces hold to [`HALFSPACE_TOLERANCE`] times the total.
 
+use clarabel::algebra::CscMatrix;
+use clarabel::solver::{
+    DefaultSettingsBuilder, DefaultSolver, IPSolver, SolverStatus, SupportedConeT,
+};
 use serde::Serialize;
 
 /// Rule on the plan's total spend.
@@ -50,7 +54,12 @@ pub struct Halfspace {
 /// Half-space violation accepted after repair, relative to the plan's total spend.
 pub const HALFSPACE_TOLERANCE: f64 = 1e-11;
 
-/// Most Dykstra cycles before repair gives up.
+/// Half-space violation, relative to the plan's total spend, accepted from the quadratic
+/// program that finishes a projection Dykstra could not; well inside the 1e-9 that a returned
+/// plan must meet.
+pub const PROGRAM_TOLERANCE: f64 = 1e-10;
+
+/// Most Dykstra cycles before repair turns to the quadratic program.
 pub const MAX_CYCLES: usize = 20_000;
 
 /// The linear feasible set in the form that repair works on.
@@ -137,11 +146,91 @@ impl LinearSet {
                 return Ok(());
             }
         }
+        // Dykstra converges slowly on thin sets; the projection as a quadratic program then
+        // finishes the job, and the exact box-and-total step restores those rules.
+        if let Some(mut projected) = self.project_by_program(x) {
+            self.project_box_total(&mut projected);
+            if self.max_violation(&projected).0 <= PROGRAM_TOLERANCE * self.scale(&projected) {
+                x.copy_from_slice(&projected);
+                return Ok(());
+            }
+        }
         let (violation, constraint) = self.max_violation(&point);
         Err(RepairFailure {
             violation,
             constraint: constraint.to_string(),
         })
+    }
+
+    fn scale(&self, x: &[f64]) -> f64 {
+        x.iter().sum::<f64>().abs().max(1.0)
+    }
+
+    /// Projects `y` by solving `min |x - y|^2` over the whole set with clarabel, or returns
+    /// `None` when the solver does not report a solution.
+    fn project_by_program(&self, y: &[f64]) -> Option<Vec<f64>> {
+        let n = y.len();
+        let mut rows = Triplets::default();
+        // Equalities first (clarabel's zero cone), then inequalities `a . x <= b`.
+        let (least, most) = self
+            .total
+            .map_or((f64::NEG_INFINITY, f64::INFINITY), |t| t.limits());
+        let exact = least == most;
+        if exact {
+            rows.push((0..n).map(|i| (i, 1.0)), most);
+        }
+        let equalities = rows.right.len();
+        if !exact && most.is_finite() {
+            rows.push((0..n).map(|i| (i, 1.0)), most);
+        }
+        if !exact && least.is_finite() {
+            rows.push((0..n).map(|i| (i, -1.0)), -least);
+        }
+        for i in 0..n {
+            if self.upper[i].is_finite() {
+                rows.push(std::iter::once((i, 1.0)), self.upper[i]);
+            }
+            if self.lower[i].is_finite() {
+                rows.push(std::iter::once((i, -1.0)), -self.lower[i]);
+            }
+        }
+        for halfspace in &self.halfspaces {
+            let terms = halfspace
+                .coefficients
+                .iter()
+                .copied()
+                .enumerate()
+                .filter(|(_, a)| *a != 0.0);
+            rows.push(terms, halfspace.bound);
+        }
+        let inequalities = rows.right.len() - equalities;
+        let right = rows.right;
+        let matrix =
+            CscMatrix::new_from_triplets(right.len(), n, rows.rows, rows.columns, rows.values);
+        let identity = CscMatrix::identity(n);
+        let linear: Vec<f64> = y.iter().map(|v| -v).collect();
+        let mut cones = Vec::new();
+        if equalities > 0 {
+            cones.push(SupportedConeT::ZeroConeT(equalities));
+        }
+        if inequalities > 0 {
+            cones.push(SupportedConeT::NonnegativeConeT(inequalities));
+        }
+        let settings = DefaultSettingsBuilder::default()
+            .verbose(false)
+            .tol_gap_abs(1e-12)
+            .tol_gap_rel(1e-12)
+            .tol_feas(1e-12)
+            .build()
+            .ok()?;
+        let mut solver =
+            DefaultSolver::new(&identity, &linear, &matrix, &right, &cones, settings).ok()?;
+        solver.solve();
+        matches!(
+            solver.solution.status,
+            SolverStatus::Solved | SolverStatus::AlmostSolved
+        )
+        .then(|| solver.solution.x.clone())
     }
 
     fn project_box_total(&self, x: &mut [f64]) {
@@ -174,6 +263,27 @@ impl LinearSet {
                 }
             }
         }
+    }
+}
+
+/// Rows of a sparse constraint matrix and their right-hand sides, built one row at a time.
+#[derive(Default)]
+struct Triplets {
+    rows: Vec<usize>,
+    columns: Vec<usize>,
+    values: Vec<f64>,
+    right: Vec<f64>,
+}
+
+impl Triplets {
+    fn push(&mut self, terms: impl Iterator<Item = (usize, f64)>, bound: f64) {
+        let row = self.right.len();
+        for (column, value) in terms {
+            self.rows.push(row);
+            self.columns.push(column);
+            self.values.push(value);
+        }
+        self.right.push(bound);
     }
 }
 

@@ -236,10 +236,10 @@ proptest! {
             Ok(()) => {
                 for point in points {
                     let mut x = point[..case.variables].to_vec();
-                    // NOTE: Dykstra's method in `project` can stall on thin feasible sets. One
-                    // found here needs about 100 000 cycles, more than its limit of 20 000, so
-                    // such a case is skipped, not failed.
-                    prop_assume!(case.set.project(&mut x).is_ok());
+                    // Dykstra's method stalls on some thin sets; repair then solves the
+                    // projection as a quadratic program, so every feasible set must repair.
+                    let repaired = case.set.project(&mut x);
+                    prop_assert!(repaired.is_ok(), "repair failed: {repaired:?} at {x:?}");
                     let spend: f64 = x.iter().map(|v| v.abs()).sum();
                     let slack = 1e-9 * spend.max(1.0) + tolerance(&case.rules);
                     for rule in &case.rules {

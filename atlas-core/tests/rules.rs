@@ -521,3 +521,18 @@ fn channel_totals_above_a_group_budget_give_the_new_limit() {
         "{message}"
     );
 }
+
+#[test]
+fn roas_target_binds_when_it_limits_spend() {
+    // Revenue per unit of spend falls as spend grows, so a ROAS floor caps how much of the
+    // budget maximizing revenue may use.
+    let problem = build(&point(
+        "[[constraints]]\ntype = \"total_budget\"\nat_most = 300.0\n\n[[constraints]]\ntype = \"efficiency\"\nkpi = \"revenue\"\nroas_at_least = 8.0",
+    ))
+    .unwrap();
+    let best = maximize_revenue(&problem).unwrap();
+    let roas = check(&problem, "revenue ROAS", &best);
+    assert!(roas.satisfied, "{roas:?}");
+    assert!(roas.binding, "{roas:?}");
+    assert!(best.iter().sum::<f64>() < 300.0, "{best:?}");
+}

@@ -559,6 +559,37 @@ pub fn compile(space: &DecisionSpace, constraints: &[Constraint]) -> Result<Line
                 (*channel, *amount, *amount),
                 &constraint.name,
             ),
+            // Spend is never negative, so a total of at most 0 holds each cell at 0: a box
+            // bound, which repair meets exactly, where a half-space would leave a residue.
+            Rule::SpendBounds {
+                cells,
+                upper: Some(hi),
+                ..
+            } if *hi <= 0.0 => {
+                for &cell in cells {
+                    tighten(
+                        (&mut lower, &mut lower_source),
+                        (&mut upper, &mut upper_source),
+                        (cell, f64::NEG_INFINITY, 0.0),
+                        &constraint.name,
+                    );
+                }
+            }
+            // One cell's total is that cell's spend: a box bound too.
+            Rule::SpendBounds {
+                cells,
+                lower: lo,
+                upper: hi,
+            } if cells.len() == 1 => tighten(
+                (&mut lower, &mut lower_source),
+                (&mut upper, &mut upper_source),
+                (
+                    cells[0],
+                    lo.unwrap_or(f64::NEG_INFINITY),
+                    hi.unwrap_or(f64::INFINITY),
+                ),
+                &constraint.name,
+            ),
             Rule::SpendBounds {
                 cells,
                 lower: lo,

@@ -536,3 +536,16 @@ fn roas_target_binds_when_it_limits_spend() {
     assert!(roas.binding, "{roas:?}");
     assert!(best.iter().sum::<f64>() < 300.0, "{best:?}");
 }
+
+#[test]
+fn blackout_with_a_ratio_holds_exactly_at_the_optimum() {
+    // A blackout is a total of at most 0, which must hold exactly, not to a repair residue.
+    let problem = budgeted(
+        "type = \"blackout\"\nchannel = \"social\"\n\n[[constraints]]\ntype = \"ratio\"\nnumerator = { channels = [\"tv\"] }\ndenominator = { groups = [\"digital\"] }\nmin = 0.5\nmax = 2.0",
+    );
+    let best = maximize_revenue(&problem).unwrap();
+    assert_eq!(best[2], 0.0);
+    for check in problem.check(&best) {
+        assert!(check.satisfied, "{check:?}");
+    }
+}

@@ -81,10 +81,23 @@ pub fn run(args: &OptimizeArgs, global: Global) -> Result<()> {
     let solution = optimizer.optimize()?;
 
     let current = problem.evaluate_plan(&problem.current)?;
-    for broken in current.checks.iter().filter(|c| !c.satisfied) {
+    let broken: Vec<String> = current
+        .checks
+        .iter()
+        .filter(|c| !c.satisfied)
+        .map(|c| format!("`{}`", c.name))
+        .collect();
+    if !broken.is_empty() {
+        let shown = broken.len().min(5);
+        let more = if broken.len() > shown {
+            format!(" and {} more", broken.len() - shown)
+        } else {
+            String::new()
+        };
         eprintln!(
-            "warning: the current plan violates `{}`, so the comparison with it is not like for like",
-            broken.name
+            "warning: the current plan violates {}{more}, so the comparison with it is not like \
+             for like",
+            broken[..shown].join(", ")
         );
     }
     let optimal = problem.evaluate_plan(&solution.spend)?;

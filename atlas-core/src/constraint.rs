@@ -228,7 +228,7 @@ impl Constraint {
         matches!(self.rule, Rule::KpiBounds { .. } | Rule::Efficiency { .. })
     }
 
-    /// The smooth inequalities of a rule on KPIs; none for a linear rule.
+    /// Returns the smooth inequalities of a rule on KPIs, and none for a linear rule.
     pub fn nonlinear_terms(&self) -> Vec<NonlinearTerm> {
         let term = |kpi, kpi_coefficient, spend_coefficient, constant| NonlinearTerm {
             kpi,
@@ -559,7 +559,7 @@ pub fn compile(space: &DecisionSpace, constraints: &[Constraint]) -> Result<Line
                 (*channel, *amount, *amount),
                 &constraint.name,
             ),
-            // Spend is never negative, so a total of at most 0 holds each cell at 0: a box
+            // Spend is never negative, so a total of at most 0 keeps each cell at 0: a box
             // bound, which repair meets exactly, where a half-space would leave a residue.
             Rule::SpendBounds {
                 cells,

@@ -5,7 +5,7 @@
 //! even split and random plans, each repaired onto the linear constraints. Ascent only accepts
 //! improving steps, so the result is never worse than the current plan when that plan is
 //! feasible. Every start has its own random stream derived from the seed, its index and each
-//! channel's name, so neither the thread count nor the channel order changes the answer.
+//! channel's name, so neither the thread count nor the channel order changes the result.
 
 use ndarray::{Array2, ArrayView1, Axis};
 use rayon::prelude::*;
@@ -163,7 +163,7 @@ fn starting_points(problem: &Problem, options: &SolveOptions) -> Result<Vec<Vec<
     let upper = &problem.linear.upper;
     starts.push((0..n).map(|i| 0.5 * (lower[i] + upper[i])).collect());
     // Each channel's random draw is keyed by its name, so the order of the channels in the
-    // scenario does not change the starts, and so not the answer.
+    // scenario does not change the starts, and so not the result.
     let keys: Vec<u64> = problem.space.names().iter().map(|n| name_key(n)).collect();
     let mut index = 0u64;
     while starts.len() < options.starts.max(1) {
@@ -264,7 +264,7 @@ fn unreachable_rules(problem: &Problem, x: &[f64]) -> CoreError {
                     kpi,
                     lower: Some(lower),
                     ..
-                } if check.value < lower => most_of_kpi(problem, kpi).map_or_else(
+                } if check.value < lower => max_of_kpi(problem, kpi).map_or_else(
                     || format!("the best plan found reaches {}", money(check.value)),
                     |most| format!("the linear rules allow at most {}", money(most)),
                 ),
@@ -429,7 +429,7 @@ fn is_total(rule: &Rule) -> bool {
     )
 }
 
-/// The least total the problem's total-budget rule asks for, 0 when it sets none.
+/// Returns the minimum total that the problem's total-budget rule sets, or 0 without one.
 fn least_total(problem: &Problem) -> f64 {
     problem
         .constraints
@@ -443,7 +443,7 @@ fn least_total(problem: &Problem) -> f64 {
 }
 
 /// Returns the largest value of KPI `kpi` under the problem's linear rules alone.
-fn most_of_kpi(problem: &Problem, kpi: usize) -> Option<f64> {
+fn max_of_kpi(problem: &Problem, kpi: usize) -> Option<f64> {
     let mut alone = problem.clone();
     alone.constraints.retain(|c| !c.is_nonlinear());
     alone.objectives = vec![Objective {
@@ -503,7 +503,7 @@ impl<'a> Evaluator<'a> {
         Ok(self.problem.model.evaluate(batch)?.row(0).to_vec())
     }
 
-    /// Each term's relative violation at `x`, 0 where it holds.
+    /// Returns each term's relative violation at `x`, 0 where it is met.
     fn violations(&mut self, x: &[f64]) -> Result<Vec<(f64, f64)>, CoreError> {
         if self.terms.is_empty() {
             return Ok(Vec::new());

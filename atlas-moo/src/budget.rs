@@ -21,7 +21,7 @@ impl<'a> BudgetProblem<'a> {
     }
 
     /// Total relative violation of every constraint at `x`, whose KPI values are `kpis` (rules
-    /// on KPIs need them): exactly 0 when every rule holds within its tolerance.
+    /// on KPIs need them): exactly 0 when every rule is met within its tolerance.
     pub fn violation(&self, x: &[f64], kpis: Option<&[f64]>) -> f64 {
         let total: f64 = x.iter().sum();
         self.problem

@@ -158,7 +158,7 @@ pub enum ConstraintSpec {
         name: Option<String>,
         /// KPI name.
         kpi: String,
-        /// Least incremental KPI per unit of spend.
+        /// Minimum incremental KPI per unit of spend.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         roas_at_least: Option<f64>,
         /// Largest spend per unit of incremental KPI.
@@ -238,7 +238,7 @@ impl SpendSelection {
     }
 }
 
-/// What building one `[[constraints]]` table needs to know.
+/// The context that building one `[[constraints]]` table reads.
 pub(super) struct Context<'a> {
     pub(super) index: usize,
     pub(super) space: &'a DecisionSpace,

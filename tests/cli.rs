@@ -921,7 +921,7 @@ fn target_finds_the_least_spend_that_reaches_revenue() {
     let best = less["optimal"]["kpis"][0].as_f64().unwrap();
     assert!(best < 2_000_000.0, "{best} at {}", 0.99 * budget);
 
-    // A target beyond every plan the bounds allow is an error that says what is reachable.
+    // A target beyond every plan the bounds allow is an error that reports what is reachable.
     let args = [
         "target",
         scenario.to_str().unwrap(),

@@ -38,7 +38,7 @@ pub struct Layout {
     masked: Vec<bool>,
 }
 
-/// Where a cell sits in a [`Layout`], by position.
+/// Position of a cell in a [`Layout`]: its channel, geo and period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Coordinates {
     /// Channel position.
@@ -165,7 +165,7 @@ impl Layout {
         self.masked.iter().filter(|m| **m).count()
     }
 
-    /// The cells of one channel, in decision order.
+    /// Returns the cells of one channel, in decision order.
     pub fn channel_cells(&self, channel: usize) -> std::ops::Range<usize> {
         let width = self.geo_count() * self.periods.len();
         channel * width..(channel + 1) * width
@@ -415,7 +415,7 @@ impl FlightedModel {
         })
     }
 
-    /// The cells of the plan.
+    /// Returns the cells of the plan.
     pub fn layout(&self) -> &Layout {
         &self.layout
     }
@@ -425,7 +425,7 @@ impl FlightedModel {
         self.horizon
     }
 
-    /// The plan with every masked cell's spend read as 0.
+    /// Returns the plan with every masked cell's spend read as 0.
     fn unmasked(&self, plan: ArrayView1<'_, f64>) -> Vec<f64> {
         plan.iter()
             .zip(&self.layout.masked)
@@ -433,7 +433,7 @@ impl FlightedModel {
             .collect()
     }
 
-    /// The spend series of series `s` (one channel in one geo) within a plan.
+    /// Returns the spend series of series `s` (one channel in one geo) within a plan.
     fn series<'a>(&self, row: &'a [f64], s: usize) -> &'a [f64] {
         let periods = self.layout.periods.len();
         &row[s * periods..(s + 1) * periods]

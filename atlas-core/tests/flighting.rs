@@ -14,7 +14,7 @@ fn spec(channel: &str, kpi: &str, adstock: Adstock) -> CurveSpec {
     spec
 }
 
-/// A flighted model without geos.
+/// Builds a flighted model without geos.
 fn flighted(
     channels: Vec<String>,
     periods: Vec<String>,

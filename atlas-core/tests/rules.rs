@@ -362,7 +362,7 @@ fn rule_errors_name_the_field_value_and_fix() {
     }
 }
 
-/// The three-channel scenario with an exact budget of 100 and `rule` appended.
+/// Builds the three-channel scenario with an exact budget of 100 and `rule` appended.
 fn budgeted(rule: &str) -> Problem {
     build(&point(&format!(
         "[[constraints]]\ntype = \"total_budget\"\nequals = 100.0\n\n[[constraints]]\n{rule}"
@@ -380,7 +380,7 @@ fn maximize_revenue(problem: &Problem) -> Result<Vec<f64>, CoreError> {
 
 #[test]
 fn kpi_floor_checks_and_binds_the_optimum() {
-    // Social alone, capped at 20, holds revenue down; a floor on revenue pushes spend around.
+    // TV is capped at 10, so revenue depends on how the rest is split, and the floor limits that.
     let problem = budgeted(
         "type = \"kpi_bounds\"\nkpi = \"revenue\"\nat_least = 700.0\n\n[[constraints]]\ntype = \"channel_bounds\"\nchannel = \"tv\"\nupper = 10.0",
     );

@@ -23,7 +23,7 @@ pub use plan::{CellSelection, CurrentSpend, GeoSpend, PeriodsSpec, PlanSpec};
 use rules::Context;
 pub use rules::{ConstraintSpec, SpendSelection};
 
-/// Name of the rule that holds every masked cell at 0.
+/// Name of the rule that keeps every masked cell at 0.
 pub const MASK_RULE: &str = "masked cells";
 
 /// A scenario file as written on disk.

@@ -100,7 +100,36 @@ impl Drop for StagedDir {
 }
 
 /// Writes `bytes` to `path` through a temporary file beside it and one rename.
+///
+/// A path that names a device, a pipe or a socket (`/dev/null`, `/dev/stdout`, a FIFO) is
+/// written in place: renaming over it would replace the device with a plain file. A symbolic
+/// link to a file keeps its link, and the file it points to is replaced.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    if let Ok(metadata) = fs::metadata(path) {
+        if !metadata.is_file() && !metadata.is_dir() {
+            return write_in_place(path, bytes);
+        }
+    }
+    let resolved = match fs::symlink_metadata(path) {
+        Ok(link) if link.file_type().is_symlink() => fs::canonicalize(path)
+            .with_context(|| format!("cannot follow the link {}", path.display()))?,
+        _ => path.to_path_buf(),
+    };
+    replace_file(&resolved, bytes).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Writes to a device or pipe that already exists, without creating or renaming anything.
+fn write_in_place(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .open(path)
+        .with_context(|| format!("cannot open {} for writing", path.display()))?;
+    file.write_all(bytes)
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Replaces the regular file at `path` (or creates it) through a temporary file and a rename.
+fn replace_file(path: &Path, bytes: &[u8]) -> Result<()> {
     let parent = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
         _ => PathBuf::from("."),
@@ -122,7 +151,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     if result.is_err() {
         fs::remove_file(&temporary).ok();
     }
-    result.with_context(|| format!("cannot write {}", path.display()))
+    result
 }
 
 /// Serializes `value` as pretty JSON with a trailing newline.
@@ -130,4 +159,62 @@ pub fn json_bytes<T: serde::Serialize>(value: &T) -> Result<Vec<u8>> {
     let mut bytes = serde_json::to_vec_pretty(value)?;
     bytes.push(b'\n');
     Ok(bytes)
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::write_atomic;
+    use std::fs;
+    use std::io::Read;
+    use std::os::unix::fs::FileTypeExt;
+    use std::process::Command;
+
+    #[test]
+    fn write_atomic_replaces_plain_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("result.json");
+        fs::write(&path, "old").unwrap();
+        write_atomic(&path, b"new").unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "new");
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec!["result.json"]);
+    }
+
+    #[test]
+    fn write_atomic_keeps_fifo() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe");
+        let mkfifo = Command::new("mkfifo").arg(&fifo).status().unwrap();
+        assert!(mkfifo.success(), "mkfifo failed");
+        let reader_path = fifo.clone();
+        let reader = std::thread::spawn(move || {
+            let mut text = String::new();
+            fs::File::open(reader_path)
+                .unwrap()
+                .read_to_string(&mut text)
+                .unwrap();
+            text
+        });
+        write_atomic(&fifo, b"through the pipe").unwrap();
+        assert_eq!(reader.join().unwrap(), "through the pipe");
+        assert!(fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+    }
+
+    #[test]
+    fn write_atomic_keeps_symlink() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real.json");
+        fs::write(&real, "old").unwrap();
+        let link = dir.path().join("link.json");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        write_atomic(&link, b"new").unwrap();
+        assert!(fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(fs::read_to_string(&real).unwrap(), "new");
+    }
 }

@@ -951,3 +951,23 @@ fn target_finds_the_least_spend_that_reaches_revenue() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("--kpi `profit`"), "{stderr}");
 }
+
+#[cfg(unix)]
+#[test]
+fn optimize_output_dev_null_kept() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let example = example();
+    let output = atlas(
+        &[
+            "optimize",
+            example.to_str().unwrap(),
+            "--output",
+            "/dev/null",
+        ],
+        dir.path(),
+    );
+    succeed(&output);
+    let kind = std::fs::symlink_metadata("/dev/null").unwrap().file_type();
+    assert!(kind.is_char_device(), "/dev/null is no longer a device");
+}

@@ -941,6 +941,12 @@ impl ResponseModel for ResponseCurveModel {
     fn is_separable(&self) -> bool {
         true
     }
+
+    /// Every saturation family is non-decreasing for valid parameters, so a curve is monotone
+    /// in the sign of its coefficient.
+    fn has_monotone_contributions(&self) -> bool {
+        true
+    }
 }
 
 #[cfg(test)]

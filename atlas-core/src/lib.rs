@@ -39,6 +39,7 @@ pub mod adstock;
 pub mod constraint;
 pub mod curve;
 pub mod error;
+pub mod exact;
 pub mod feasibility;
 pub mod flighting;
 pub mod model;

@@ -70,6 +70,13 @@ pub trait ResponseModel: Send + Sync + Debug {
     fn is_separable(&self) -> bool {
         false
     }
+
+    /// Returns whether each channel's contribution to each KPI is monotone in that channel's
+    /// spend (non-decreasing or non-increasing). The `exact` solver's optimality bound relies
+    /// on it.
+    fn has_monotone_contributions(&self) -> bool {
+        false
+    }
 }
 
 /// Checks that a batch has one column per model channel.

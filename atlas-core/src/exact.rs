@@ -1,0 +1,589 @@
+//! The `exact` solver: a global optimum for separable models, with a certified bound.
+//!
+//! When every KPI is a constant plus one term per channel, a weighted sum of objectives is a
+//! sum of one-channel functions. Dynamic programming over a spend grid then finds the best grid
+//! plan under the total, the box bounds and any family of group rules in which two groups are
+//! either disjoint or nested. Every channel's spend above its lower bound is a whole number of
+//! grid steps, so the grid plan meets those rules exactly.
+//!
+//! The bound comes from a second pass over grid cells instead of grid points. When each
+//! channel's contribution to each KPI is monotone in its spend (true of every built-in response
+//! curve), the best value inside a cell is at most the sum, over objectives, of the better end
+//! of the cell. Any feasible plan puts each channel in one cell, and the cells' lower ends
+//! satisfy a relaxed form of every rule, so the second pass bounds every feasible plan from
+//! above, not only the grid plans.
+
+use ndarray::{Array1, Array2, ArrayView1, Axis};
+use serde::Serialize;
+
+use crate::constraint::Rule;
+use crate::error::CoreError;
+use crate::objective::{Measure, Risk};
+use crate::problem::Problem;
+
+/// Work budget of one grid pass, in table updates: about a tenth of a second.
+const WORK: f64 = 4e8;
+
+/// Grid steps per pass, at most and at least.
+const MAX_LEVELS: usize = 4000;
+const MIN_LEVELS: usize = 50;
+
+/// Relative tolerance when a bound is compared with a grid level.
+const LEVEL_SLACK: f64 = 1e-9;
+
+/// Best grid plan and the bound on every feasible plan.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GridOutcome {
+    /// Best plan on the grid, per channel.
+    pub spend: Vec<f64>,
+    /// The scalar at `spend`.
+    pub value: f64,
+    /// No feasible plan has a larger scalar, when `certified`.
+    pub upper_bound: f64,
+    /// Whether the model promises monotone contributions, which the bound relies on.
+    pub certified: bool,
+    /// Grid step in money.
+    pub step: f64,
+    /// Number of grid steps across the largest range.
+    pub levels: usize,
+    /// Model evaluations spent on the grid.
+    pub evaluations: usize,
+}
+
+/// One rule on the spend of a set of channels, in money above the channels' lower bounds.
+#[derive(Debug, Clone)]
+struct GroupRange {
+    members: Vec<usize>,
+    lower: f64,
+    upper: f64,
+}
+
+/// The rules of a problem in the form the grid solver needs.
+#[derive(Debug, Clone)]
+struct Structure {
+    lower: Vec<f64>,
+    capacity: Vec<f64>,
+    total: (f64, f64),
+    groups: Vec<GroupRange>,
+}
+
+/// Returns the reason `exact` cannot solve this problem, or `None` when it can.
+pub fn unsupported_reason(problem: &Problem) -> Option<String> {
+    structure(problem).err()
+}
+
+fn structure(problem: &Problem) -> Result<Structure, String> {
+    if !problem.model.is_separable() {
+        return Err(
+            "the model is not a sum of one-channel curves (it has carry-over between cells or \
+             cross-channel terms)"
+                .into(),
+        );
+    }
+    if problem.model.draws() > 1 {
+        if let Some(objective) = problem.objectives.iter().find(|o| o.risk != Risk::Mean) {
+            return Err(format!(
+                "objective `{}` summarizes posterior draws by a quantile or CVaR, which is not a \
+                 sum over channels",
+                objective.name
+            ));
+        }
+    }
+    let n = problem.n_channels();
+    let lower = problem.linear.lower.clone();
+    let (total_lower, total_upper) = problem
+        .linear
+        .total
+        .as_ref()
+        .map_or((f64::NEG_INFINITY, f64::INFINITY), |t| t.limits());
+    let least: f64 = lower.iter().sum();
+    let names = problem.space.names();
+    let mut capacity = Vec::with_capacity(n);
+    for (i, (floor, ceiling)) in lower.iter().zip(&problem.linear.upper).enumerate() {
+        let mut cap = ceiling - floor;
+        if !cap.is_finite() {
+            cap = total_upper - least;
+        }
+        if !cap.is_finite() {
+            return Err(format!(
+                "channel `{}` has no upper bound and the total has no maximum",
+                names[i]
+            ));
+        }
+        capacity.push(cap.max(0.0));
+    }
+    let room: f64 = capacity.iter().sum();
+    let total = (
+        (total_lower - least).max(0.0),
+        (total_upper - least).min(room),
+    );
+    let fixed_total = problem
+        .linear
+        .total
+        .as_ref()
+        .map(|t| t.limits())
+        .filter(|(lo, hi)| lo == hi)
+        .map(|(lo, _)| lo);
+    let mut groups = Vec::new();
+    for constraint in &problem.constraints {
+        match &constraint.rule {
+            Rule::TotalExactly { .. }
+            | Rule::TotalAtMost { .. }
+            | Rule::TotalAtLeast { .. }
+            | Rule::TotalBetween { .. }
+            | Rule::ChannelBounds { .. }
+            | Rule::Fixed { .. } => {}
+            Rule::SpendBounds {
+                cells,
+                lower: lo,
+                upper: hi,
+            } => {
+                if cells.len() > 1 {
+                    groups.push(group_range(
+                        cells,
+                        lo.unwrap_or(f64::NEG_INFINITY),
+                        hi.unwrap_or(f64::INFINITY),
+                        &lower,
+                    ));
+                }
+            }
+            Rule::GroupShare {
+                members, min, max, ..
+            } => {
+                let Some(total) = fixed_total else {
+                    return Err(format!(
+                        "rule `{}` sets a share of a total that is not fixed",
+                        constraint.name
+                    ));
+                };
+                groups.push(group_range(
+                    members,
+                    min.map_or(f64::NEG_INFINITY, |s| s * total),
+                    max.map_or(f64::INFINITY, |s| s * total),
+                    &lower,
+                ));
+            }
+            Rule::Ratio { .. } | Rule::KpiBounds { .. } | Rule::Efficiency { .. } => {
+                return Err(format!(
+                    "rule `{}` is a ratio or a rule on KPIs, which the grid cannot split by \
+                     channel",
+                    constraint.name
+                ));
+            }
+        }
+    }
+    laminar_order(&groups, n).map_err(|(a, b)| {
+        format!(
+            "two rules cover channel sets that overlap without one containing the other ({a} \
+             and {b})"
+        )
+    })?;
+    Ok(Structure {
+        lower,
+        capacity,
+        total,
+        groups,
+    })
+}
+
+fn group_range(members: &[usize], lo: f64, hi: f64, lower: &[f64]) -> GroupRange {
+    let mut members = members.to_vec();
+    members.sort_unstable();
+    members.dedup();
+    let least: f64 = members.iter().map(|&i| lower[i]).sum();
+    GroupRange {
+        lower: (lo - least).max(0.0),
+        upper: hi - least,
+        members,
+    }
+}
+
+/// Orders groups from largest to smallest and checks that any two are disjoint or nested,
+/// returning the positions of two groups that are neither.
+fn laminar_order(groups: &[GroupRange], n: usize) -> Result<Vec<usize>, (usize, usize)> {
+    let mut order: Vec<usize> = (0..groups.len()).collect();
+    order.sort_by_key(|&g| std::cmp::Reverse(groups[g].members.len()));
+    // Smallest group seen so far that contains each channel.
+    let mut owner: Vec<Option<usize>> = vec![None; n];
+    for &g in &order {
+        let members = &groups[g].members;
+        let parent = owner[members[0]];
+        if let Some(bad) = members.iter().find(|&&i| owner[i] != parent) {
+            return Err((g, owner[*bad].or(parent).unwrap_or(g)));
+        }
+        for &i in members {
+            owner[i] = Some(g);
+        }
+    }
+    Ok(order)
+}
+
+/// A table of best values by grid level, and how to split each level among the children.
+struct Solved {
+    values: Vec<f64>,
+    trace: Trace,
+}
+
+enum Trace {
+    Leaf(usize),
+    Group {
+        children: Vec<Trace>,
+        /// `splits[k][t]`: the level kept by the first `k + 1` children when the first `k + 2`
+        /// share level `t`.
+        splits: Vec<Vec<u32>>,
+    },
+}
+
+/// A node of the group tree: a channel or a group with its allowed levels.
+enum Node {
+    Leaf(usize),
+    Group {
+        children: Vec<Node>,
+        allowed: (usize, usize),
+    },
+}
+
+fn solve_node(node: &Node, leaves: &[Vec<f64>], cap: usize) -> Solved {
+    match node {
+        Node::Leaf(i) => Solved {
+            values: leaves[*i].clone(),
+            trace: Trace::Leaf(*i),
+        },
+        Node::Group { children, allowed } => {
+            let mut solved: Vec<Solved> = children
+                .iter()
+                .map(|child| solve_node(child, leaves, cap))
+                .collect();
+            let mut values = std::mem::take(&mut solved[0].values);
+            let mut splits = Vec::with_capacity(solved.len().saturating_sub(1));
+            for child in solved.iter_mut().skip(1) {
+                let (merged, split) = merge(&values, &child.values, cap);
+                values = merged;
+                splits.push(split);
+                child.values = Vec::new();
+            }
+            for (t, value) in values.iter_mut().enumerate() {
+                if t < allowed.0 || t > allowed.1 {
+                    *value = f64::NEG_INFINITY;
+                }
+            }
+            Solved {
+                values,
+                trace: Trace::Group {
+                    children: solved.into_iter().map(|s| s.trace).collect(),
+                    splits,
+                },
+            }
+        }
+    }
+}
+
+/// Max-plus convolution of two tables, truncated at `cap` levels.
+fn merge(left: &[f64], right: &[f64], cap: usize) -> (Vec<f64>, Vec<u32>) {
+    let size = (left.len() + right.len() - 1).min(cap + 1);
+    let mut values = vec![f64::NEG_INFINITY; size];
+    let mut split = vec![0u32; size];
+    for (s, &a) in left.iter().enumerate() {
+        if a == f64::NEG_INFINITY {
+            continue;
+        }
+        for (r, &b) in right.iter().enumerate().take(size.saturating_sub(s)) {
+            let sum = a + b;
+            if sum > values[s + r] {
+                values[s + r] = sum;
+                split[s + r] = s as u32;
+            }
+        }
+    }
+    (values, split)
+}
+
+fn assign(trace: &Trace, level: usize, out: &mut [usize]) {
+    match trace {
+        Trace::Leaf(i) => out[*i] = level,
+        Trace::Group { children, splits } => {
+            let mut t = level;
+            for k in (0..splits.len()).rev() {
+                let kept = splits[k][t] as usize;
+                assign(&children[k + 1], t - kept, out);
+                t = kept;
+            }
+            assign(&children[0], t, out);
+        }
+    }
+}
+
+/// Builds the group tree. `allowed(group, leaves)` gives a group's allowed levels.
+fn build_tree(
+    structure: &Structure,
+    allowed: &dyn Fn(&GroupRange, usize) -> (usize, usize),
+    root: (usize, usize),
+) -> Node {
+    let n = structure.lower.len();
+    let order = laminar_order(&structure.groups, n).unwrap_or_default();
+    // Children of each group, built from the smallest group up.
+    let mut owner: Vec<Option<usize>> = vec![None; n];
+    let mut parent_of: Vec<Option<usize>> = vec![None; structure.groups.len()];
+    for &g in &order {
+        let members = &structure.groups[g].members;
+        parent_of[g] = owner[members[0]];
+        for &i in members {
+            owner[i] = Some(g);
+        }
+    }
+    let mut nodes: Vec<Option<Node>> = (0..structure.groups.len()).map(|_| None).collect();
+    let mut child_nodes: Vec<Vec<Node>> = (0..structure.groups.len()).map(|_| Vec::new()).collect();
+    let mut root_children = Vec::new();
+    for (i, group) in owner.iter().enumerate() {
+        match group {
+            Some(g) => child_nodes[*g].push(Node::Leaf(i)),
+            None => root_children.push(Node::Leaf(i)),
+        }
+    }
+    for &g in order.iter().rev() {
+        let children = std::mem::take(&mut child_nodes[g]);
+        let node = Node::Group {
+            children,
+            allowed: allowed(&structure.groups[g], structure.groups[g].members.len()),
+        };
+        match parent_of[g] {
+            Some(p) => child_nodes[p].push(node),
+            None => nodes[g] = Some(node),
+        }
+    }
+    root_children.extend(nodes.into_iter().flatten());
+    Node::Group {
+        children: root_children,
+        allowed: root,
+    }
+}
+
+/// Finds the best grid plan and a bound on every feasible plan for the scalar
+/// `sum_j coefficients[j] * objective_j`.
+///
+/// # Errors
+///
+/// Returns [`CoreError::Invalid`] when the problem is outside the solver's reach (see
+/// [`unsupported_reason`]) or no grid plan meets the rules, and the model's error when it
+/// fails or turns out not to be separable.
+pub fn solve_grid(problem: &Problem, coefficients: &[f64]) -> Result<GridOutcome, CoreError> {
+    let structure =
+        structure(problem).map_err(|reason| CoreError::invalid("solver.method", reason))?;
+    let n = structure.lower.len();
+    let reach = structure.total.1.max(0.0);
+    let levels = ((WORK / n.max(1) as f64).sqrt() as usize).clamp(MIN_LEVELS, MAX_LEVELS);
+    if reach <= 0.0 {
+        return single_plan(problem, coefficients, &structure);
+    }
+    let step = reach / levels as f64;
+    let tables = channel_tables(problem, coefficients, &structure, step, levels)?;
+
+    let floor = |amount: f64| ((amount / step) * (1.0 + LEVEL_SLACK) + LEVEL_SLACK).floor();
+    let ceil = |amount: f64| ((amount / step) * (1.0 - LEVEL_SLACK) - LEVEL_SLACK).ceil();
+    // An empty range (lower above upper) masks every level.
+    let clamp = |lo: f64, hi: f64| {
+        if hi < 0.0 {
+            (1, 0)
+        } else {
+            (
+                lo.max(0.0).min(levels as f64 + 1.0) as usize,
+                hi.min(levels as f64) as usize,
+            )
+        }
+    };
+    // A grid plan's group spends are whole levels within the rule. The cells of a feasible
+    // plan start at most one level per channel below the rule's lower limit.
+    let points = |group: &GroupRange, _size: usize| clamp(ceil(group.lower), floor(group.upper));
+    let cells = |group: &GroupRange, size: usize| {
+        clamp(ceil(group.lower) - size as f64, floor(group.upper))
+    };
+    let root_points = clamp(ceil(structure.total.0), floor(structure.total.1));
+    let root_cells = clamp(ceil(structure.total.0) - n as f64, floor(structure.total.1));
+
+    let lower_tree = build_tree(&structure, &points, root_points);
+    let lower = solve_node(&lower_tree, &tables.points, levels);
+    let upper_tree = build_tree(&structure, &cells, root_cells);
+    let upper = solve_node(&upper_tree, &tables.cells, levels);
+
+    let (best_level, _) = lower
+        .values
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| v.is_finite())
+        .fold((None, f64::NEG_INFINITY), |(at, best), (t, &v)| {
+            if v > best {
+                (Some(t), v)
+            } else {
+                (at, best)
+            }
+        });
+    let best_level = best_level.ok_or_else(|| {
+        CoreError::invalid(
+            "solver.method",
+            "no plan on the spend grid meets the group rules: use the `gradient` method",
+        )
+    })?;
+    let mut grid = vec![0usize; n];
+    assign(&lower.trace, best_level, &mut grid);
+    let spend: Vec<f64> = (0..n)
+        .map(|i| structure.lower[i] + (grid[i] as f64 * step).min(structure.capacity[i]))
+        .collect();
+    let bound = upper
+        .values
+        .iter()
+        .copied()
+        .fold(f64::NEG_INFINITY, f64::max);
+    let value = scalar_at(problem, coefficients, &spend)?;
+    Ok(GridOutcome {
+        spend,
+        value,
+        upper_bound: (bound + tables.constant).max(value),
+        certified: problem.model.has_monotone_contributions(),
+        step,
+        levels,
+        evaluations: tables.evaluations + 1,
+    })
+}
+
+fn single_plan(
+    problem: &Problem,
+    coefficients: &[f64],
+    structure: &Structure,
+) -> Result<GridOutcome, CoreError> {
+    let spend = structure.lower.clone();
+    let value = scalar_at(problem, coefficients, &spend)?;
+    Ok(GridOutcome {
+        spend,
+        value,
+        upper_bound: value,
+        certified: true,
+        step: 0.0,
+        levels: 0,
+        evaluations: 1,
+    })
+}
+
+/// Computes the scalar at one plan.
+pub fn scalar_at(problem: &Problem, coefficients: &[f64], spend: &[f64]) -> Result<f64, CoreError> {
+    let values = problem.objective_values(ArrayView1::from(spend).insert_axis(Axis(0)))?;
+    Ok(values
+        .row(0)
+        .iter()
+        .zip(coefficients)
+        .map(|(v, c)| v * c)
+        .sum())
+}
+
+struct Tables {
+    /// Per channel, the scalar's channel term at each grid level it can reach.
+    points: Vec<Vec<f64>>,
+    /// Per channel, a bound on the channel term over each grid cell.
+    cells: Vec<Vec<f64>>,
+    /// The scalar's part that does not depend on spend.
+    constant: f64,
+    evaluations: usize,
+}
+
+fn channel_tables(
+    problem: &Problem,
+    coefficients: &[f64],
+    structure: &Structure,
+    step: f64,
+    levels: usize,
+) -> Result<Tables, CoreError> {
+    let n = structure.lower.len();
+    let kpis = problem.kpi_names().len();
+    // terms[t][i][j]: objective j's channel-i term with every channel at level t.
+    let mut terms: Vec<Array2<f64>> = Vec::with_capacity(levels + 1);
+    let mut evaluations = 0;
+    let mut constant = 0.0;
+    let mut baseline = Vec::new();
+    for t in 0..=levels {
+        let plan: Array1<f64> = (0..n)
+            .map(|i| structure.lower[i] + (t as f64 * step).min(structure.capacity[i]))
+            .collect();
+        let contributions = problem.model.contributions(plan.view())?;
+        evaluations += 1;
+        if contributions.dim() != (n, kpis) {
+            return Err(CoreError::Model(format!(
+                "the model's contributions have shape {:?}, expected {n} channels x {kpis} KPIs",
+                contributions.dim()
+            )));
+        }
+        let mut per_objective = Array2::zeros((n, problem.objectives.len()));
+        for (j, objective) in problem.objectives.iter().enumerate() {
+            for i in 0..n {
+                per_objective[[i, j]] = match objective.measure {
+                    Measure::Kpi(k) => contributions[[i, k]],
+                    Measure::TotalSpend => plan[i],
+                };
+            }
+        }
+        if t == 0 || t == levels {
+            let whole = problem.objective_values(plan.view().insert_axis(Axis(0)))?;
+            evaluations += 1;
+            let gaps: Vec<f64> = (0..coefficients.len())
+                .map(|j| whole[[0, j]] - per_objective.column(j).sum())
+                .collect();
+            if t == 0 {
+                constant = gaps.iter().zip(coefficients).map(|(g, c)| g * c).sum();
+                baseline = gaps;
+            } else {
+                check_separable(problem, &baseline, &gaps, whole.row(0))?;
+            }
+        }
+        terms.push(per_objective);
+    }
+    let term = |t: usize, i: usize, j: usize| terms[t][[i, j]] * coefficients[j];
+    let mut points = Vec::with_capacity(n);
+    let mut cells = Vec::with_capacity(n);
+    for i in 0..n {
+        let reach = ((structure.capacity[i] / step) * (1.0 + LEVEL_SLACK)).floor() as usize;
+        let reach = reach.min(levels);
+        points.push(
+            (0..=reach)
+                .map(|t| (0..coefficients.len()).map(|j| term(t, i, j)).sum())
+                .collect(),
+        );
+        let count = ((structure.capacity[i] / step) * (1.0 - LEVEL_SLACK)).ceil() as usize;
+        let count = count.clamp(1, levels);
+        cells.push(
+            (0..count)
+                .map(|t| {
+                    let next = (t + 1).min(levels);
+                    (0..coefficients.len())
+                        .map(|j| term(t, i, j).max(term(next, i, j)))
+                        .sum()
+                })
+                .collect(),
+        );
+    }
+    Ok(Tables {
+        points,
+        cells,
+        constant,
+        evaluations,
+    })
+}
+
+/// Checks that each objective minus its channel terms is the same constant at the lowest and
+/// the highest grid plan, as a separable model promises.
+fn check_separable(
+    problem: &Problem,
+    low: &[f64],
+    high: &[f64],
+    whole: ArrayView1<'_, f64>,
+) -> Result<(), CoreError> {
+    for (j, (a, b)) in low.iter().zip(high).enumerate() {
+        let scale = a.abs().max(whole[j].abs()).max(1.0);
+        if (a - b).abs() > 1e-6 * scale {
+            return Err(CoreError::Model(format!(
+                "objective `{}` is not its constant plus the channel contributions ({a} at the \
+                 lowest plan, {b} at the highest): the model is not separable, use the \
+                 `gradient` method",
+                problem.objectives[j].name
+            )));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,128 @@
+//! The `exact` grid solver against answers computed independently.
+
+use atlas_core::exact::{solve_grid, unsupported_reason};
+use atlas_core::{Problem, ScenarioFile};
+use proptest::prelude::*;
+
+/// Builds a problem from Hill curves `coefficient * x^alpha / (x^alpha + inflexion^alpha)`.
+/// Channels listed in `grouped` belong to the group `pair`.
+fn hill_problem(
+    curves: &[(f64, f64, f64)],
+    budget: f64,
+    grouped: &[usize],
+    extra: &str,
+) -> Problem {
+    let mut text = String::from(
+        "name = \"grid\"\n[model]\ntype = \"response_curves\"\nkpis = [\"revenue\"]\ncurves = [\n",
+    );
+    for (i, (coefficient, alpha, inflexion)) in curves.iter().enumerate() {
+        text.push_str(&format!(
+            "  {{ channel = \"c{i}\", kpi = \"revenue\", coefficient = {coefficient:?}, \
+             alpha = {alpha:?}, inflexion = {inflexion:?} }},\n"
+        ));
+    }
+    text.push_str("]\n");
+    let share = budget / curves.len() as f64;
+    for i in 0..curves.len() {
+        text.push_str(&format!(
+            "[[channels]]\nname = \"c{i}\"\ncurrent = {share:?}\n"
+        ));
+        if grouped.contains(&i) {
+            text.push_str("groups = [\"pair\"]\n");
+        }
+    }
+    text.push_str(&format!(
+        "[[constraints]]\ntype = \"total_budget\"\nequals = {budget:?}\n{extra}\
+         [[objectives]]\nkpi = \"revenue\"\nsense = \"maximize\"\n"
+    ));
+    ScenarioFile::parse(&text, "test").unwrap().build().unwrap()
+}
+
+fn hill(coefficient: f64, alpha: f64, inflexion: f64, x: f64) -> f64 {
+    coefficient * x.powf(alpha) / (x.powf(alpha) + inflexion.powf(alpha))
+}
+
+#[test]
+fn s_curves_put_everything_in_one() {
+    let problem = hill_problem(&[(100.0, 3.0, 50.0), (100.0, 3.0, 50.0)], 60.0, &[], "");
+    let outcome = solve_grid(&problem, &[1.0]).unwrap();
+    // All 60 in one channel: 100 * 60^3 / (60^3 + 50^3) = 63.34; the even split gives
+    // 2 * 100 * 30^3 / (30^3 + 50^3) = 35.53.
+    let corner = hill(100.0, 3.0, 50.0, 60.0);
+    assert!((outcome.value - corner).abs() < 1e-9, "{outcome:?}");
+    assert!(outcome.spend.iter().any(|&x| (x - 60.0).abs() < 1e-9));
+    assert!(outcome.certified);
+    assert!(outcome.upper_bound >= outcome.value);
+    assert!(
+        outcome.upper_bound - outcome.value < 1e-2 * corner,
+        "{outcome:?}"
+    );
+}
+
+#[test]
+fn group_floor_moves_spend() {
+    // c0 is the strongest channel, but the group rule keeps c1 + c2 at 50 or more.
+    let rule = "[[constraints]]\ntype = \"group_budget\"\ngroup = \"pair\"\nlower = 50.0\n";
+    let problem = hill_problem(
+        &[(300.0, 1.0, 50.0), (100.0, 1.0, 50.0), (100.0, 1.0, 50.0)],
+        100.0,
+        &[1, 2],
+        rule,
+    );
+    let outcome = solve_grid(&problem, &[1.0]).unwrap();
+    let group = outcome.spend[1] + outcome.spend[2];
+    assert!(group >= 50.0 - 1e-9, "{outcome:?}");
+    // The floor binds: c0 keeps 50 and c1, c2 split the rest evenly.
+    assert!((outcome.spend[0] - 50.0).abs() < 1.0, "{outcome:?}");
+}
+
+#[test]
+fn ratio_rule_is_out_of_reach() {
+    let rule = "[[constraints]]\ntype = \"ratio\"\nnumerator = { channels = [\"c0\"] }\n\
+                denominator = { channels = [\"c1\"] }\nmax = 2.0\n";
+    let problem = hill_problem(&[(100.0, 1.0, 50.0), (100.0, 1.0, 50.0)], 100.0, &[], rule);
+    let reason = unsupported_reason(&problem).unwrap();
+    assert!(reason.contains("ratio"), "{reason}");
+}
+
+/// Best value of three Hill curves over spends that are multiples of `step` and sum to
+/// `budget`, by enumeration.
+fn brute_force(curves: &[(f64, f64, f64)], budget: f64, step: f64) -> f64 {
+    let count = (budget / step).round() as usize;
+    let mut best = f64::NEG_INFINITY;
+    for a in 0..=count {
+        for b in 0..=count - a {
+            let spend = [
+                a as f64 * step,
+                b as f64 * step,
+                (count - a - b) as f64 * step,
+            ];
+            let value: f64 = curves
+                .iter()
+                .zip(spend)
+                .map(|(&(c, alpha, k), x)| hill(c, alpha, k, x))
+                .sum();
+            best = best.max(value);
+        }
+    }
+    best
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn grid_matches_brute_force(
+        curves in proptest::collection::vec((10.0..500.0f64, 0.5..4.0f64, 5.0..80.0f64), 3),
+        budget in 20.0..200.0f64,
+    ) {
+        let problem = hill_problem(&curves, budget, &[], "");
+        let outcome = solve_grid(&problem, &[1.0]).unwrap();
+        let brute = brute_force(&curves, budget, budget / 400.0);
+        let total: f64 = outcome.spend.iter().sum();
+        prop_assert!((total - budget).abs() < 1e-9 * budget);
+        // The grid is finer than the enumeration, and the bound covers every plan.
+        prop_assert!(outcome.value >= brute - 1e-9 * brute.abs(), "{} < {brute}", outcome.value);
+        prop_assert!(outcome.upper_bound >= brute - 1e-9 * brute.abs());
+    }
+}

@@ -11,6 +11,7 @@ use crate::flighting::Layout;
 use crate::model::ResponseModel;
 use crate::objective::{Measure, Objective, Risk};
 use crate::projection::LinearSet;
+use crate::solve::{Limits, Method, Scalarizer};
 use crate::space::DecisionSpace;
 
 /// Settings of the solvers, from the scenario's `[solver]` table.
@@ -28,6 +29,12 @@ pub struct SolverSettings {
     pub starts: usize,
     /// Most iterations of each start.
     pub max_iterations: usize,
+    /// The single-objective solver.
+    pub method: Method,
+    /// Limits on evaluations and time of each solve.
+    pub limits: Limits,
+    /// How the optimizer turns several objectives into one scalar.
+    pub scalarizer: Scalarizer,
 }
 
 impl Default for SolverSettings {
@@ -39,6 +46,9 @@ impl Default for SolverSettings {
             sweep_steps: 10,
             starts: 8,
             max_iterations: 500,
+            method: Method::Auto,
+            limits: Limits::default(),
+            scalarizer: Scalarizer::WeightedSum,
         }
     }
 }
@@ -60,6 +70,25 @@ impl SolverSettings {
             ("starts", self.starts, 1, 10_000),
             ("max_iterations", self.max_iterations, 1, 1_000_000),
         ];
+        if let Some(most) = self.limits.max_evaluations {
+            if most == 0 {
+                return Err(CoreError::invalid(
+                    "solver.max_evaluations",
+                    "0 is out of range: use at least 1, or leave the key out for no limit",
+                ));
+            }
+        }
+        if let Some(seconds) = self.limits.max_seconds {
+            if !(seconds.is_finite() && seconds > 0.0) {
+                return Err(CoreError::invalid(
+                    "solver.max_seconds",
+                    format!(
+                        "{seconds} is out of range: use a positive number of seconds, or leave \
+                         the key out for no limit"
+                    ),
+                ));
+            }
+        }
         for (key, value, least, most) in ranges {
             if !(least..=most).contains(&value) {
                 return Err(CoreError::invalid(

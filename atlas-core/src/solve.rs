@@ -7,9 +7,11 @@
 //! feasible. Every start has its own random stream derived from the seed, its index and each
 //! channel's name, so neither the thread count nor the channel order changes the result.
 
+use std::time::{Duration, Instant};
+
 use ndarray::{Array2, ArrayView1, Axis};
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::constraint::{compile, money, Constraint, NonlinearTerm, Rule};
 use crate::error::CoreError;
@@ -23,6 +25,12 @@ pub trait Scalarization: Sync {
 
     /// Returns the derivative of the scalar with respect to each objective value at `values`.
     fn gradient(&self, values: &[f64]) -> Vec<f64>;
+
+    /// Returns the coefficients when the scalar is linear in the objectives, which the `exact`
+    /// method needs.
+    fn coefficients(&self) -> Option<&[f64]> {
+        None
+    }
 }
 
 /// `sum_j coefficients[j] * values[j]`.
@@ -44,6 +52,93 @@ impl Scalarization for LinearScalarization {
     fn gradient(&self, _values: &[f64]) -> Vec<f64> {
         self.coefficients.clone()
     }
+
+    fn coefficients(&self) -> Option<&[f64]> {
+        Some(&self.coefficients)
+    }
+}
+
+/// A solver, chosen by name in the scenario's `[solver]` table or on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    /// `exact` when it applies, else `gradient`.
+    #[default]
+    Auto,
+    /// Dynamic programming over a spend grid, refined by local ascent, with a certified bound
+    /// on the optimality gap. Needs a separable model and rules that split by channel.
+    Exact,
+    /// Projected gradient ascent from several starts, for smooth models; finite differences
+    /// stand in for a model without gradients.
+    Gradient,
+}
+
+impl Method {
+    /// Every method's name, in the order the documentation lists them.
+    pub const NAMES: [&'static str; 3] = ["auto", "exact", "gradient"];
+
+    /// Returns the method's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::Exact => "exact",
+            Self::Gradient => "gradient",
+        }
+    }
+}
+
+impl std::str::FromStr for Method {
+    type Err = CoreError;
+
+    fn from_str(text: &str) -> Result<Self, CoreError> {
+        match text {
+            "auto" => Ok(Self::Auto),
+            "exact" => Ok(Self::Exact),
+            "gradient" => Ok(Self::Gradient),
+            other => Err(CoreError::invalid(
+                "solver.method",
+                format!(
+                    "`{other}` is not a solver: use one of {}",
+                    Self::NAMES.join(", ")
+                ),
+            )),
+        }
+    }
+}
+
+/// Rule that turns several objectives into one scalar.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Scalarizer {
+    /// The weighted sum of normalized objectives. It reaches only the convex parts of a
+    /// front.
+    #[default]
+    WeightedSum,
+    /// The augmented Chebyshev scalarizer: the worst weighted shortfall from the ideal, plus
+    /// `augmentation` times the weighted sum. It also reaches the non-convex parts.
+    Chebyshev {
+        /// Weight of the weighted sum that breaks ties between plans with the same worst
+        /// shortfall.
+        #[serde(default = "default_augmentation")]
+        augmentation: f64,
+    },
+}
+
+fn default_augmentation() -> f64 {
+    DEFAULT_AUGMENTATION
+}
+
+/// Default weight of the weighted sum inside the augmented Chebyshev scalarizer.
+pub const DEFAULT_AUGMENTATION: f64 = 1e-3;
+
+/// Limits on one solve. A solve that reaches one returns its best plan so far with the status
+/// that names the limit.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+pub struct Limits {
+    /// Most model evaluations, counting each gradient as one.
+    pub max_evaluations: Option<usize>,
+    /// Most wall-clock seconds.
+    pub max_seconds: Option<f64>,
 }
 
 /// Options of one solve.
@@ -58,6 +153,10 @@ pub struct SolveOptions {
     pub seed: u64,
     /// Plans to start from besides the current plan, for example neighbouring optima.
     pub warm_starts: Vec<Vec<f64>>,
+    /// The solver.
+    pub method: Method,
+    /// Limits on evaluations and time.
+    pub limits: Limits,
 }
 
 impl SolveOptions {
@@ -68,6 +167,8 @@ impl SolveOptions {
             max_iterations: problem.solver.max_iterations,
             seed: problem.solver.seed,
             warm_starts: Vec::new(),
+            method: problem.solver.method,
+            limits: problem.solver.limits,
         }
     }
 }
@@ -80,6 +181,10 @@ pub enum SolveStatus {
     Converged,
     /// The iteration limit was reached while steps still improved it.
     IterationLimit,
+    /// The evaluation limit was reached.
+    EvaluationLimit,
+    /// The time limit was reached.
+    TimeLimit,
 }
 
 /// The best plan found.
@@ -99,23 +204,178 @@ pub struct SolveOutcome {
     pub iterations: usize,
     /// Model evaluations over every start.
     pub evaluations: usize,
+    /// The method that ran: never `auto`.
+    pub method: Method,
+    /// Reason that method ran.
+    pub choice: String,
+    /// With `exact`, the certified bound: no plan that meets the rules has a larger scalar.
+    pub upper_bound: Option<f64>,
 }
 
-/// Maximizes `scalarization` of the problem's objectives under its linear constraints.
+/// Maximizes `scalarization` of the problem's objectives under its constraints with the
+/// method that `options` names, or with the one `auto` picks. The result is never worse than
+/// the current plan when that plan meets every rule.
 ///
 /// # Errors
 ///
-/// Returns [`CoreError::Infeasible`] when a start cannot be repaired onto the constraints, and
-/// the model's error when it fails.
+/// Returns [`CoreError::Infeasible`] when a start cannot be repaired onto the constraints,
+/// [`CoreError::Invalid`] when the named method cannot solve the problem, and the model's
+/// error when it fails.
 pub fn maximize(
     problem: &Problem,
     scalarization: &dyn Scalarization,
     options: &SolveOptions,
 ) -> Result<SolveOutcome, CoreError> {
+    let (method, choice) = choose(problem, scalarization, options.method)?;
+    let mut outcome = match method {
+        Method::Exact => maximize_exact(problem, scalarization, options)?,
+        Method::Gradient | Method::Auto => maximize_gradient(problem, scalarization, options)?,
+    };
+    outcome.method = method;
+    outcome.choice = choice;
+    tracing::debug!(
+        method = method.name(),
+        value = outcome.value,
+        "solve finished"
+    );
+    Ok(outcome)
+}
+
+/// Picks the method for `requested`, with the reason shown to the user.
+///
+/// # Errors
+///
+/// Returns [`CoreError::Invalid`] when `exact` is requested for a problem it cannot solve.
+pub fn choose(
+    problem: &Problem,
+    scalarization: &dyn Scalarization,
+    requested: Method,
+) -> Result<(Method, String), CoreError> {
+    let exact_gap = match scalarization.coefficients() {
+        None => Some(
+            "the scalarizer is not a weighted sum (Chebyshev), which is not a sum over \
+             channels"
+                .to_string(),
+        ),
+        Some(_) => crate::exact::unsupported_reason(problem),
+    };
+    let gradients = problem
+        .model
+        .gradient(ArrayView1::from(&problem.current[..]))
+        .is_some();
+    match requested {
+        Method::Exact => match exact_gap {
+            None => Ok((Method::Exact, "requested".into())),
+            Some(reason) => Err(CoreError::invalid(
+                "solver.method",
+                format!("`exact` cannot solve this problem: {reason}; use `gradient` or `auto`"),
+            )),
+        },
+        Method::Gradient => Ok((Method::Gradient, "requested".into())),
+        Method::Auto => Ok(match exact_gap {
+            None => (
+                Method::Exact,
+                "auto: the model is a sum of one-channel curves and every rule splits by channel"
+                    .into(),
+            ),
+            Some(reason) if gradients => (
+                Method::Gradient,
+                format!(
+                    "auto: the model gives gradients, and `exact` does not apply because {reason}"
+                ),
+            ),
+            Some(reason) => (
+                Method::Gradient,
+                format!(
+                    "auto: `exact` does not apply because {reason}; the model gives no \
+                     gradients, so finite differences stand in"
+                ),
+            ),
+        }),
+    }
+}
+
+/// Solves on the spend grid, refines the grid plan by local ascent, and keeps the current plan
+/// when nothing beats it.
+fn maximize_exact(
+    problem: &Problem,
+    scalarization: &dyn Scalarization,
+    options: &SolveOptions,
+) -> Result<SolveOutcome, CoreError> {
+    let coefficients = scalarization.coefficients().ok_or_else(|| {
+        CoreError::invalid("solver.method", "`exact` needs a weighted-sum scalarizer")
+    })?;
+    let grid = crate::exact::solve_grid(problem, coefficients)?;
+    let budget = per_start_budget(options, 2);
+    let deadline = deadline(options);
+    let mut runs = Vec::with_capacity(2);
+    for start in [grid.spend.clone(), problem.current.clone()] {
+        let mut start = start;
+        problem.repair(&mut start)?;
+        runs.push(run_start(
+            problem,
+            scalarization,
+            start,
+            (options.max_iterations, budget, deadline),
+        )?);
+    }
+    let evaluations = grid.evaluations + runs.iter().map(|r| r.evaluations).sum::<usize>();
+    let (start, run) = runs
+        .into_iter()
+        .enumerate()
+        .max_by(|(_, a), (_, b)| a.value.total_cmp(&b.value))
+        .ok_or_else(|| CoreError::invalid("solver", "no start ran"))?;
+    let upper_bound = grid.certified.then_some(grid.upper_bound.max(run.value));
+    Ok(SolveOutcome {
+        spend: run.x,
+        value: run.value,
+        objectives: run.objectives,
+        status: run.status,
+        // The grid plan is start 1 and the current plan start 0, as in the other methods.
+        start: 1 - start,
+        iterations: run.iterations,
+        evaluations,
+        method: Method::Exact,
+        choice: String::new(),
+        upper_bound,
+    })
+}
+
+/// Splits the evaluation limit evenly among `starts`, so the result does not depend on which
+/// start finishes first.
+fn per_start_budget(options: &SolveOptions, starts: usize) -> Option<usize> {
+    options
+        .limits
+        .max_evaluations
+        .map(|most| (most / starts.max(1)).max(1))
+}
+
+fn deadline(options: &SolveOptions) -> Option<Instant> {
+    options
+        .limits
+        .max_seconds
+        .map(|seconds| Instant::now() + Duration::from_secs_f64(seconds.max(0.0)))
+}
+
+/// Projected gradient ascent from several starts in parallel.
+fn maximize_gradient(
+    problem: &Problem,
+    scalarization: &dyn Scalarization,
+    options: &SolveOptions,
+) -> Result<SolveOutcome, CoreError> {
     let starts = starting_points(problem, options)?;
+    let budget = per_start_budget(options, starts.len());
+    let deadline = deadline(options);
     let runs: Vec<Result<StartRun, CoreError>> = starts
         .into_par_iter()
-        .map(|start| run_start(problem, scalarization, start, options.max_iterations))
+        .map(|start| {
+            run_start(
+                problem,
+                scalarization,
+                start,
+                (options.max_iterations, budget, deadline),
+            )
+        })
         .collect();
     let mut evaluations = 0;
     let mut best: Option<(usize, StartRun)> = None;
@@ -138,12 +398,6 @@ pub fn maximize(
     if run.violation > 0.0 {
         return Err(unreachable_rules(problem, &run.x));
     }
-    tracing::debug!(
-        start,
-        value = run.value,
-        iterations = run.iterations,
-        "solve finished"
-    );
     Ok(SolveOutcome {
         spend: run.x,
         value: run.value,
@@ -152,6 +406,9 @@ pub fn maximize(
         start,
         iterations: run.iterations,
         evaluations,
+        method: Method::Gradient,
+        choice: String::new(),
+        upper_bound: None,
     })
 }
 
@@ -208,20 +465,30 @@ pub fn mix(seed: u64, index: u64) -> u64 {
 
 /// Runs one start; with rules on KPIs, through the penalty continuation, and reports the
 /// scalar without penalty.
+/// Limits of one start: iterations, evaluations and the deadline.
+type StartLimits = (usize, Option<usize>, Option<Instant>);
+
 fn run_start(
     problem: &Problem,
     scalarization: &dyn Scalarization,
     start: Vec<f64>,
-    max_iterations: usize,
+    limits: StartLimits,
 ) -> Result<StartRun, CoreError> {
     if !problem.has_nonlinear_rules() {
-        return ascend(problem, scalarization, start, (max_iterations, 0.0));
+        return ascend(problem, scalarization, start, limits, 0.0);
     }
     let mut x = start;
     let mut evaluations = 0;
     let mut last = None;
     for penalty in PENALTIES {
-        let run = ascend(problem, scalarization, x, (max_iterations, penalty))?;
+        let left = limits.1.map(|most| most.saturating_sub(evaluations).max(1));
+        let run = ascend(
+            problem,
+            scalarization,
+            x,
+            (limits.0, left, limits.2),
+            penalty,
+        )?;
         evaluations += run.evaluations;
         x = run.x.clone();
         let met = problem
@@ -229,8 +496,12 @@ fn run_start(
             .iter()
             .zip(&problem.constraints)
             .all(|(check, rule)| !rule.is_nonlinear() || check.satisfied);
+        let stopped = matches!(
+            run.status,
+            SolveStatus::EvaluationLimit | SolveStatus::TimeLimit
+        );
         last = Some(run);
-        if met {
+        if met || stopped {
             break;
         }
     }
@@ -570,7 +841,8 @@ fn ascend(
     problem: &Problem,
     scalarization: &dyn Scalarization,
     start: Vec<f64>,
-    (max_iterations, penalty): (usize, f64),
+    (max_iterations, max_evaluations, deadline): StartLimits,
+    penalty: f64,
 ) -> Result<StartRun, CoreError> {
     let mut evaluator = Evaluator::new(problem, scalarization, penalty);
     let mut x = start;
@@ -580,6 +852,14 @@ fn ascend(
     let mut status = SolveStatus::IterationLimit;
     let mut iterations = 0;
     while iterations < max_iterations {
+        if max_evaluations.is_some_and(|most| evaluator.evaluations >= most) {
+            status = SolveStatus::EvaluationLimit;
+            break;
+        }
+        if deadline.is_some_and(|at| Instant::now() >= at) {
+            status = SolveStatus::TimeLimit;
+            break;
+        }
         iterations += 1;
         let gradient = evaluator.gradient(&x, &objectives)?;
         if let Some(bad) = gradient.iter().find(|g| !g.is_finite()) {

@@ -14,6 +14,7 @@ use crate::flighting::{FlightedModel, Layout};
 use crate::model::ResponseModel;
 use crate::objective::{Measure, Objective, Risk, Sense, TOTAL_SPEND};
 use crate::problem::{Problem, SolverSettings};
+use crate::solve::{Limits, Scalarizer, DEFAULT_AUGMENTATION};
 use crate::space::{Channel, DecisionSpace};
 
 pub mod plan;
@@ -226,6 +227,21 @@ pub struct SolverSpec {
     /// Most iterations of each start (default 500).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_iterations: Option<usize>,
+    /// Single-objective solver: `auto` (default), `exact` or `gradient`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// Most model evaluations of each solve (no limit by default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_evaluations: Option<usize>,
+    /// Most seconds of each solve (no limit by default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_seconds: Option<f64>,
+    /// How objectives become one scalar: `weighted_sum` (default) or `chebyshev`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scalarizer: Option<String>,
+    /// Weight of the weighted sum inside the Chebyshev scalarizer (default 0.001).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub augmentation: Option<f64>,
 }
 
 impl SolverSpec {
@@ -609,9 +625,53 @@ impl ScenarioFile {
             sweep_steps: spec.sweep_steps.unwrap_or(defaults.sweep_steps),
             starts: spec.starts.unwrap_or(defaults.starts),
             max_iterations: spec.max_iterations.unwrap_or(defaults.max_iterations),
+            method: spec
+                .method
+                .as_deref()
+                .map(str::parse)
+                .transpose()?
+                .unwrap_or(defaults.method),
+            limits: Limits {
+                max_evaluations: spec.max_evaluations,
+                max_seconds: spec.max_seconds,
+            },
+            scalarizer: build_scalarizer(spec.scalarizer.as_deref(), spec.augmentation)?,
         };
         settings.validate()?;
         Ok(settings)
+    }
+}
+
+fn build_scalarizer(
+    name: Option<&str>,
+    augmentation: Option<f64>,
+) -> Result<Scalarizer, CoreError> {
+    if let Some(value) = augmentation {
+        if !(value.is_finite() && (0.0..=1.0).contains(&value)) {
+            return Err(CoreError::invalid(
+                "solver.augmentation",
+                format!("{value} is out of range: use a number from 0 to 1, such as 0.001"),
+            ));
+        }
+    }
+    match name.unwrap_or("weighted_sum") {
+        "weighted_sum" => {
+            if augmentation.is_some() {
+                return Err(CoreError::invalid(
+                    "solver.augmentation",
+                    "applies only with scalarizer = \"chebyshev\": remove it or set the \
+                     scalarizer",
+                ));
+            }
+            Ok(Scalarizer::WeightedSum)
+        }
+        "chebyshev" => Ok(Scalarizer::Chebyshev {
+            augmentation: augmentation.unwrap_or(DEFAULT_AUGMENTATION),
+        }),
+        other => Err(CoreError::invalid(
+            "solver.scalarizer",
+            format!("`{other}` is not a scalarizer: use weighted_sum or chebyshev"),
+        )),
     }
 }
 

@@ -9,7 +9,9 @@
 
 use atlas_core::error::CoreError;
 use atlas_core::problem::Problem as DecisionProblem;
-use atlas_core::solve::{maximize, LinearScalarization, SolveOptions, SolveStatus};
+use atlas_core::solve::{
+    maximize, LinearScalarization, Method, Scalarization, Scalarizer, SolveOptions, SolveStatus,
+};
 use ndarray::{ArrayView1, Axis};
 use serde::Serialize;
 
@@ -70,6 +72,13 @@ pub struct WeightedSolution {
     pub scalar: f64,
     /// Reason the solver stopped.
     pub status: SolveStatus,
+    /// The solver that ran.
+    pub method: Method,
+    /// Reason that solver ran.
+    pub choice: String,
+    /// With the `exact` solver, how far below the certified bound this solution's scalar can
+    /// be, in normalized units: no plan that meets the rules beats it by more.
+    pub gap: Option<f64>,
     /// Model evaluations spent.
     pub evaluations: usize,
 }
@@ -144,15 +153,33 @@ impl<'a> MultiObjectiveOptimizer<'a> {
         weights: &[f64],
         warm_starts: &[Vec<f64>],
     ) -> Result<WeightedSolution, CoreError> {
-        let scalarization = self.scalarization(weights);
         let mut options = SolveOptions::from_problem(self.problem);
         options.warm_starts = self.normalization.anchors.clone();
         options.warm_starts.extend_from_slice(warm_starts);
-        let outcome = maximize(self.problem, &scalarization, &options)?;
+        let outcome = match self.problem.solver.scalarizer {
+            Scalarizer::WeightedSum => {
+                maximize(self.problem, &self.scalarization(weights), &options)?
+            }
+            Scalarizer::Chebyshev { augmentation } => {
+                let chebyshev = SmoothChebyshev {
+                    weights: weights.to_vec(),
+                    normalization: &self.normalization,
+                    augmentation,
+                };
+                maximize(self.problem, &chebyshev, &options)?
+            }
+        };
         let normalized = self.normalization.normalize(&outcome.objectives);
         Ok(WeightedSolution {
             weights: weights.to_vec(),
-            scalar: weighted_sum(weights, &normalized),
+            scalar: self.scalar(weights, &normalized),
+            method: outcome.method,
+            choice: outcome.choice,
+            gap: outcome.upper_bound.map(|bound| {
+                // The solver's scalar is the weighted sum of natural values over each range.
+                // It differs from the normalized sum by a constant, so the gap is the same.
+                (bound - outcome.value).max(0.0)
+            }),
             spend: outcome.spend,
             objectives: outcome.objectives,
             normalized,
@@ -169,10 +196,16 @@ impl<'a> MultiObjectiveOptimizer<'a> {
     pub fn scalar_at(&self, weights: &[f64], spend: &[f64]) -> Result<f64, CoreError> {
         let batch = ArrayView1::from(spend).insert_axis(Axis(0));
         let values = self.problem.objective_values(batch)?.row(0).to_vec();
-        Ok(weighted_sum(
-            weights,
-            &self.normalization.normalize(&values),
-        ))
+        Ok(self.scalar(weights, &self.normalization.normalize(&values)))
+    }
+
+    /// Returns the scenario's scalar of normalized values: the weighted sum, or the augmented
+    /// Chebyshev value.
+    pub fn scalar(&self, weights: &[f64], normalized: &[f64]) -> f64 {
+        match self.problem.solver.scalarizer {
+            Scalarizer::WeightedSum => weighted_sum(weights, normalized),
+            Scalarizer::Chebyshev { augmentation } => chebyshev(weights, normalized, augmentation),
+        }
     }
 
     fn scalarization(&self, weights: &[f64]) -> LinearScalarization {
@@ -187,6 +220,78 @@ impl<'a> MultiObjectiveOptimizer<'a> {
 
 fn weighted_sum(weights: &[f64], values: &[f64]) -> f64 {
     weights.iter().zip(values).map(|(w, v)| w * v).sum()
+}
+
+/// Computes the augmented Chebyshev value of normalized values: minus the largest weighted shortfall
+/// from the ideal (1), plus `augmentation` times the weighted sum. Larger is better.
+pub fn chebyshev(weights: &[f64], normalized: &[f64], augmentation: f64) -> f64 {
+    let worst = weights
+        .iter()
+        .zip(normalized)
+        .map(|(w, n)| w * (1.0 - n))
+        .fold(f64::NEG_INFINITY, f64::max);
+    augmentation * weighted_sum(weights, normalized) - worst
+}
+
+/// Sharpness of the smooth maximum that replaces the Chebyshev maximum during a solve,
+/// in normalized units: the smooth value exceeds the true one by at most `ln(m) / SHARPNESS`
+/// for `m` objectives, 0.0022 for three.
+const SHARPNESS: f64 = 500.0;
+
+/// The augmented Chebyshev scalarizer with the maximum replaced by a log-sum-exp, so that a
+/// gradient method can follow it; in natural units.
+struct SmoothChebyshev<'a> {
+    weights: Vec<f64>,
+    normalization: &'a Normalization,
+    augmentation: f64,
+}
+
+impl SmoothChebyshev<'_> {
+    /// Weighted shortfalls from the ideal and their softmax shares.
+    fn shortfalls(&self, values: &[f64]) -> (Vec<f64>, Vec<f64>) {
+        let normalized = self.normalization.normalize(values);
+        let shortfalls: Vec<f64> = self
+            .weights
+            .iter()
+            .zip(&normalized)
+            .map(|(w, n)| w * (1.0 - n))
+            .collect();
+        let top = shortfalls.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let exps: Vec<f64> = shortfalls
+            .iter()
+            .map(|d| (SHARPNESS * (d - top)).exp())
+            .collect();
+        let sum: f64 = exps.iter().sum();
+        (shortfalls, exps.iter().map(|e| e / sum).collect())
+    }
+}
+
+impl Scalarization for SmoothChebyshev<'_> {
+    fn value(&self, values: &[f64]) -> f64 {
+        let (shortfalls, _) = self.shortfalls(values);
+        let top = shortfalls.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let smooth_max = top
+            + shortfalls
+                .iter()
+                .map(|d| (SHARPNESS * (d - top)).exp())
+                .sum::<f64>()
+                .ln()
+                / SHARPNESS;
+        let normalized = self.normalization.normalize(values);
+        self.augmentation * weighted_sum(&self.weights, &normalized) - smooth_max
+    }
+
+    fn gradient(&self, values: &[f64]) -> Vec<f64> {
+        let (_, shares) = self.shortfalls(values);
+        // d(shortfall_j)/d(value_j) = -w_j / range_j, and d(normalized_j)/d(value_j) =
+        // 1 / range_j.
+        self.weights
+            .iter()
+            .zip(&shares)
+            .zip(&self.normalization.range)
+            .map(|((w, share), range)| (share + self.augmentation) * w / range)
+            .collect()
+    }
 }
 
 /// Checks a weight vector and rescales it to sum to 1.

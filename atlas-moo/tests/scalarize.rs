@@ -228,3 +228,67 @@ level = 0.25
     assert!(expected.objectives[0] >= cautious.objectives[0]);
     assert!(cautious.objectives[1] >= expected.objectives[1]);
 }
+
+/// Two KPIs, each driven by one S-shaped channel, sharing a budget of 60. The front runs from
+/// everything in `a` (awareness 63.3, sales 0) through the even split (17.8 each) to
+/// everything in `b`, and bends inwards, so no weighted sum picks the even split.
+fn concave_front(scalarizer: &str) -> atlas_core::Problem {
+    let text = format!(
+        r#"
+name = "inward front"
+[model]
+type = "response_curves"
+kpis = ["awareness", "sales"]
+curves = [
+  {{ channel = "a", kpi = "awareness", coefficient = 100.0, alpha = 3.0, inflexion = 50.0 }},
+  {{ channel = "b", kpi = "sales", coefficient = 100.0, alpha = 3.0, inflexion = 50.0 }},
+]
+[[channels]]
+name = "a"
+current = 45.0
+[[channels]]
+name = "b"
+current = 15.0
+[[constraints]]
+type = "total_budget"
+equals = 60.0
+[[objectives]]
+kpi = "awareness"
+sense = "maximize"
+[[objectives]]
+kpi = "sales"
+sense = "maximize"
+[solver]
+{scalarizer}
+"#
+    );
+    ScenarioFile::parse(&text, "test").unwrap().build().unwrap()
+}
+
+#[test]
+fn chebyshev_reaches_an_inward_front() {
+    let problem = concave_front("scalarizer = \"chebyshev\"");
+    let optimizer = MultiObjectiveOptimizer::new(&problem).unwrap();
+    let solution = optimizer.optimize().unwrap();
+    // Equal weights: the smallest worst shortfall is at the even split.
+    assert!(
+        (solution.spend[0] - 30.0).abs() < 0.5,
+        "{:?}",
+        solution.spend
+    );
+    assert!(
+        (solution.spend[1] - 30.0).abs() < 0.5,
+        "{:?}",
+        solution.spend
+    );
+}
+
+#[test]
+fn weighted_sum_misses_an_inward_front() {
+    let problem = concave_front("");
+    let optimizer = MultiObjectiveOptimizer::new(&problem).unwrap();
+    let solution = optimizer.optimize().unwrap();
+    // Every weighted sum of this front is largest at one of its ends.
+    let corner = solution.spend.iter().any(|&x| (x - 60.0).abs() < 1e-6);
+    assert!(corner, "{:?}", solution.spend);
+}

@@ -25,11 +25,13 @@ pub mod budget;
 pub mod indicators;
 pub mod nsga2;
 pub mod problem;
+pub mod request;
 pub mod scalarize;
 pub mod sweep;
 pub mod test_problems;
 
 pub use budget::BudgetProblem;
 pub use problem::{Evaluation, Problem, ProblemError};
+pub use request::{OptimizationRequest, OptimizationResult};
 pub use scalarize::{MultiObjectiveOptimizer, Normalization, WeightedSolution};
 pub use sweep::{simplex_lattice, sweep, Sweep};

@@ -72,6 +72,61 @@ pub struct ScenarioArg {
     pub scenario: PathBuf,
 }
 
+/// Solver options that override the scenario's `[solver]` table.
+#[derive(Debug, Args)]
+pub struct SolverArgs {
+    /// Single-objective solver: auto, exact or gradient. `auto` picks `exact` when the model
+    /// is a sum of one-channel curves and every rule splits by channel, else `gradient`.
+    /// `exact` finds a certified global optimum on a spend grid. `gradient` runs projected
+    /// gradient ascent from several starts.
+    #[arg(long, value_name = "METHOD")]
+    pub solver: Option<String>,
+    /// Most model evaluations of each single-objective solve (a count).
+    #[arg(long, value_name = "N")]
+    pub max_evaluations: Option<usize>,
+    /// Most wall-clock seconds of each single-objective solve. A time limit can change the
+    /// result from run to run, and an evaluation limit cannot.
+    #[arg(long, value_name = "SECONDS")]
+    pub max_seconds: Option<f64>,
+}
+
+impl SolverArgs {
+    /// Writes the options into the problem's solver settings and checks them.
+    ///
+    /// # Errors
+    ///
+    /// Returns an input error naming the option, its value and the accepted values.
+    pub fn apply(&self, problem: &mut atlas_core::Problem) -> anyhow::Result<()> {
+        if let Some(name) = &self.solver {
+            problem.solver.method = name.parse().map_err(|_| {
+                commands::InputError(format!(
+                    "--solver `{name}` is not a solver: use one of {}",
+                    atlas_core::solve::Method::NAMES.join(", ")
+                ))
+            })?;
+        }
+        if let Some(most) = self.max_evaluations {
+            if most == 0 {
+                return Err(commands::InputError(
+                    "--max-evaluations 0 is out of range: use at least 1".into(),
+                )
+                .into());
+            }
+            problem.solver.limits.max_evaluations = Some(most);
+        }
+        if let Some(seconds) = self.max_seconds {
+            if !(seconds.is_finite() && seconds > 0.0) {
+                return Err(commands::InputError(format!(
+                    "--max-seconds {seconds} is out of range: use a positive number of seconds"
+                ))
+                .into());
+            }
+            problem.solver.limits.max_seconds = Some(seconds);
+        }
+        Ok(())
+    }
+}
+
 /// Settings every command receives.
 #[derive(Debug, Clone, Copy)]
 pub struct Global {

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
-use atlas_core::solve::SolveStatus;
+use atlas_core::solve::{Method, SolveStatus};
 use atlas_core::{ConstraintCheck, PlanEvaluation, Problem};
 use atlas_moo::{MultiObjectiveOptimizer, Normalization};
 use clap::Args;
@@ -21,6 +21,8 @@ use crate::Global;
 pub struct OptimizeArgs {
     #[command(flatten)]
     scenario: crate::ScenarioArg,
+    #[command(flatten)]
+    solver: crate::SolverArgs,
     /// Objective weights in the scenario's objective order, for example 0.5,0.3,0.2; they are
     /// rescaled to sum to 1. Without it, the scenario's weights apply.
     #[arg(long, value_name = "W1,W2,...", allow_hyphen_values = true)]
@@ -56,6 +58,11 @@ struct OptimizeOutput {
     weights: Vec<f64>,
     normalization: Normalization,
     status: SolveStatus,
+    /// The solver that ran, and why.
+    method: Method,
+    method_choice: String,
+    /// With `exact`: no plan that meets the rules beats `scalar` by more than this.
+    optimality_gap: Option<f64>,
     evaluations: usize,
     scalar: f64,
     current: PlanReport,
@@ -70,7 +77,8 @@ struct OptimizeOutput {
 
 /// Runs the optimization.
 pub fn run(args: &OptimizeArgs, global: Global) -> Result<()> {
-    let problem = load(&args.scenario.scenario)?;
+    let mut problem = load(&args.scenario.scenario)?;
+    args.solver.apply(&mut problem)?;
     let weights = args.weights.as_deref().map(parse_weights).transpose()?;
 
     let mut optimizer = MultiObjectiveOptimizer::new(&problem)?;
@@ -115,6 +123,9 @@ pub fn run(args: &OptimizeArgs, global: Global) -> Result<()> {
         weights: optimizer.weights().to_vec(),
         normalization: optimizer.normalization().clone(),
         status: solution.status,
+        method: solution.method,
+        method_choice: solution.choice.clone(),
+        optimality_gap: solution.gap,
         evaluations: solution.evaluations,
         scalar: solution.scalar,
         current: plan_report(&problem, &current),
@@ -221,11 +232,20 @@ fn render(
     } else {
         ""
     };
+    let gap = match output.optimality_gap {
+        Some(gap) => format!(
+            "; certified within {gap:.2e} of the best plan (scalar {:.6})",
+            output.scalar
+        ),
+        None => String::new(),
+    };
     format!(
-        "Scenario: {}\nWeights: {}\nStatus: {:?} after {} model evaluations{hint}\n\n\
+        "Scenario: {}\nWeights: {}\nSolver: {} ({}){gap}\nStatus: {:?} after {} model evaluations{hint}\n\n\
          Spend ({}; marginal = derivative of {} per extra unit of spend)\n{}\n{periods}{}\n{}\nBinding: {}\nWrote {}\n",
         problem.name,
         weights.join(", "),
+        output.method.name(),
+        output.method_choice,
         output.status,
         output.evaluations,
         problem.currency,

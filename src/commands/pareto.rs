@@ -22,6 +22,8 @@ use crate::Global;
 pub struct ParetoArgs {
     #[command(flatten)]
     scenario: crate::ScenarioArg,
+    #[command(flatten)]
+    solver: crate::SolverArgs,
     /// NSGA-II population size (default: the scenario's solver.population, else 100).
     #[arg(long, value_name = "N")]
     population: Option<usize>,
@@ -71,7 +73,8 @@ const OUTPUT_FILES: [&str; 4] = ["front.json", "front.csv", "pareto.svg", "paret
 
 /// Runs the search.
 pub fn run(args: &ParetoArgs, global: Global) -> Result<()> {
-    let problem = load(&args.scenario.scenario)?;
+    let mut problem = load(&args.scenario.scenario)?;
+    args.solver.apply(&mut problem)?;
     let formats = args.charts.formats()?;
     let size = args.charts.size()?;
     require_chartable_objectives(&problem)?;

@@ -21,6 +21,8 @@ use crate::Global;
 pub struct SweepArgs {
     #[command(flatten)]
     scenario: crate::ScenarioArg,
+    #[command(flatten)]
+    solver: crate::SolverArgs,
     /// Divisions of each weight: weights are multiples of 1/STEPS (default: the scenario's
     /// solver.sweep_steps, else 10). Three objectives and 10 steps give 66 weight vectors.
     #[arg(long, value_name = "STEPS")]
@@ -59,7 +61,8 @@ const OUTPUT_FILES: [&str; 4] = [
 
 /// Runs the sweep.
 pub fn run(args: &SweepArgs, global: Global) -> Result<()> {
-    let problem = load(&args.scenario.scenario)?;
+    let mut problem = load(&args.scenario.scenario)?;
+    args.solver.apply(&mut problem)?;
     let steps = args.steps.unwrap_or(problem.solver.sweep_steps);
     let formats = args.charts.formats()?;
     let size = args.charts.size()?;

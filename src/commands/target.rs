@@ -19,6 +19,8 @@ use crate::Global;
 pub struct TargetArgs {
     #[command(flatten)]
     scenario: crate::ScenarioArg,
+    #[command(flatten)]
+    solver: crate::SolverArgs,
     /// The KPI to reach, as the model names it.
     #[arg(long, value_name = "KPI")]
     kpi: String,
@@ -48,7 +50,8 @@ struct TargetOutput {
 
 /// Runs the search.
 pub fn run(args: &TargetArgs, global: Global) -> Result<()> {
-    let problem = load(&args.scenario.scenario)?;
+    let mut problem = load(&args.scenario.scenario)?;
+    args.solver.apply(&mut problem)?;
     let k = problem
         .kpi_names()
         .iter()

@@ -596,6 +596,35 @@ impl ResponseModel for FlightedModel {
         Ok(out)
     }
 
+    /// With one period, each cell's whole response, the counted tail included.
+    fn separable_terms(
+        &self,
+        spend: ArrayView1<'_, f64>,
+    ) -> Option<Result<Array2<f64>, CoreError>> {
+        if !self.is_separable() {
+            return None;
+        }
+        if let Err(error) = check_columns(self, spend.len()) {
+            return Some(Err(error));
+        }
+        let row = self.unmasked(spend);
+        let scale = 1.0 / self.curves.len() as f64;
+        let mut out = Array2::zeros((self.layout.len(), self.kpis.len()));
+        for table in &self.curves {
+            for (k, curves) in table.iter().enumerate() {
+                for (s, curve) in curves.iter().enumerate() {
+                    let Some(curve) = curve else { continue };
+                    let whole: f64 = curve
+                        .responses(self.series(&row, s), self.horizon)
+                        .iter()
+                        .sum();
+                    out[[s, k]] += scale * whole;
+                }
+            }
+        }
+        Some(Ok(out))
+    }
+
     fn gradient(&self, spend: ArrayView1<'_, f64>) -> Option<Result<Array2<f64>, CoreError>> {
         if let Err(error) = check_columns(self, spend.len()) {
             return Some(Err(error));
@@ -639,7 +668,15 @@ impl ResponseModel for FlightedModel {
         Some(Ok(out))
     }
 
+    /// With one period, no spend carries from one cell into another, so each cell's response
+    /// depends on its own spend only. Over several periods, adstock links a channel's weeks.
     fn is_separable(&self) -> bool {
-        false
+        self.layout.periods.len() == 1
+    }
+
+    /// A cell's response is a saturation curve of its adstocked spend, monotone in the sign of
+    /// its coefficient; with one period that is the whole contribution.
+    fn has_monotone_contributions(&self) -> bool {
+        self.is_separable()
     }
 }

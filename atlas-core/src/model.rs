@@ -71,6 +71,17 @@ pub trait ResponseModel: Send + Sync + Debug {
         false
     }
 
+    /// For a separable model, each decision's whole term of each KPI at one plan (decisions x
+    /// KPIs), so that every KPI is a constant plus the sum of the terms. `None` when
+    /// [`ResponseModel::contributions`] already add up so, or the model is not separable.
+    fn separable_terms(
+        &self,
+        spend: ArrayView1<'_, f64>,
+    ) -> Option<Result<Array2<f64>, CoreError>> {
+        let _ = spend;
+        None
+    }
+
     /// Returns whether each channel's contribution to each KPI is monotone in that channel's
     /// spend (non-decreasing or non-increasing). The `exact` solver's optimality bound relies
     /// on it.

@@ -10,7 +10,8 @@
 use atlas_core::error::CoreError;
 use atlas_core::problem::Problem as DecisionProblem;
 use atlas_core::solve::{
-    maximize, LinearScalarization, Method, Scalarization, Scalarizer, SolveOptions, SolveStatus,
+    maximize, LinearScalarization, Method, Scalarization, Scalarizer, SolveOptions, SolveOutcome,
+    SolveStatus,
 };
 use ndarray::{ArrayView1, Axis};
 use serde::Serialize;
@@ -89,6 +90,9 @@ pub struct MultiObjectiveOptimizer<'a> {
     problem: &'a DecisionProblem,
     weights: Vec<f64>,
     normalization: Normalization,
+    /// The single-objective solves behind the normalization, with the coefficient each
+    /// maximized its objective with.
+    anchors: Vec<(SolveOutcome, f64)>,
 }
 
 impl<'a> MultiObjectiveOptimizer<'a> {
@@ -98,12 +102,13 @@ impl<'a> MultiObjectiveOptimizer<'a> {
     ///
     /// Returns the solver's error for an infeasible problem or a failing model.
     pub fn new(problem: &'a DecisionProblem) -> Result<Self, CoreError> {
-        let normalization = payoff_table(problem)?;
+        let (normalization, anchors) = payoff_table(problem)?;
         let weights = problem.objectives.iter().map(|o| o.weight).collect();
         Ok(Self {
             problem,
             weights,
             normalization,
+            anchors,
         })
     }
 
@@ -156,7 +161,20 @@ impl<'a> MultiObjectiveOptimizer<'a> {
         let mut options = SolveOptions::from_problem(self.problem);
         options.warm_starts = self.normalization.anchors.clone();
         options.warm_starts.extend_from_slice(warm_starts);
+        let single = self.problem.objectives.len() == 1 && warm_starts.is_empty();
         let outcome = match self.problem.solver.scalarizer {
+            // With one objective every scalarizer is a positive multiple of it, so the solve
+            // behind the normalization is already the answer; its gap is rescaled to the
+            // normalized units.
+            _ if single => {
+                let (anchor, coefficient) = &self.anchors[0];
+                let mut outcome = anchor.clone();
+                let ratio = (1.0 / self.normalization.range[0]) / coefficient;
+                outcome.upper_bound = outcome
+                    .upper_bound
+                    .map(|bound| outcome.value + (bound - outcome.value) * ratio);
+                outcome
+            }
             Scalarizer::WeightedSum => {
                 maximize(self.problem, &self.scalarization(weights), &options)?
             }
@@ -335,7 +353,11 @@ pub fn check_weights(weights: &[f64], objectives: usize) -> Result<Vec<f64>, Cor
     Ok(weights.iter().map(|w| w / sum).collect())
 }
 
-fn payoff_table(problem: &DecisionProblem) -> Result<Normalization, CoreError> {
+/// The normalization and, per objective, the solve that maximized it alone with its
+/// coefficient.
+type Payoff = (Normalization, Vec<(SolveOutcome, f64)>);
+
+fn payoff_table(problem: &DecisionProblem) -> Result<Payoff, CoreError> {
     let current = ArrayView1::from(&problem.current[..]).insert_axis(Axis(0));
     let scales: Vec<f64> = problem
         .objective_values(current)?
@@ -346,8 +368,9 @@ fn payoff_table(problem: &DecisionProblem) -> Result<Normalization, CoreError> {
     let count = problem.objectives.len();
     let mut anchors = Vec::with_capacity(count);
     let mut table = Vec::with_capacity(count);
+    let mut solves = Vec::with_capacity(count);
     for j in 0..count {
-        let coefficients = problem
+        let coefficients: Vec<f64> = problem
             .objectives
             .iter()
             .enumerate()
@@ -356,13 +379,15 @@ fn payoff_table(problem: &DecisionProblem) -> Result<Normalization, CoreError> {
                 share * objective.sense.sign() / scales[k]
             })
             .collect();
+        let own: f64 = coefficients[j];
         let outcome = maximize(
             problem,
             &LinearScalarization { coefficients },
             &SolveOptions::from_problem(problem),
         )?;
-        table.push(outcome.objectives);
-        anchors.push(outcome.spend);
+        table.push(outcome.objectives.clone());
+        anchors.push(outcome.spend.clone());
+        solves.push((outcome, own));
     }
     let mut ideal = Vec::with_capacity(count);
     let mut nadir = Vec::with_capacity(count);
@@ -376,10 +401,13 @@ fn payoff_table(problem: &DecisionProblem) -> Result<Normalization, CoreError> {
         nadir.push(worst * sign);
         range.push(effective_range(best * sign, worst * sign, sign));
     }
-    Ok(Normalization {
-        ideal,
-        nadir,
-        range,
-        anchors,
-    })
+    Ok((
+        Normalization {
+            ideal,
+            nadir,
+            range,
+            anchors,
+        },
+        solves,
+    ))
 }

@@ -265,14 +265,20 @@ fn pareto_weekly_cvar_objective_stays_below_mean() {
     let front = read_json(&dir.path().join("out/front.json"));
     let members = front["members"].as_array().expect("front members");
     assert!(!members.is_empty());
+    let mut spread = 0;
     for member in members {
         let objectives = member["objectives"].as_array().unwrap();
         let mean = objectives[0].as_f64().unwrap();
         let worst = objectives[1].as_f64().unwrap();
-        // Search's draws of its coefficient spread revenue, so the worst quarter of four draws,
-        // the lowest, sits clearly below the mean whenever search spends.
-        assert!(worst < mean - 1_000.0, "{worst} vs {mean}");
+        // The worst quarter of four draws is never above their mean.
+        assert!(worst <= mean + 1e-6 * mean.abs(), "{worst} vs {mean}");
+        // Search's draws of its coefficient spread revenue, so the worst quarter sits clearly
+        // below the mean whenever search spends; a plan without search has no spread.
+        if worst < mean - 1_000.0 {
+            spread += 1;
+        }
     }
+    assert!(spread > 0, "no member spends on search");
 }
 
 #[test]

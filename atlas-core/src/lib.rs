@@ -36,6 +36,7 @@
 //! ```
 
 pub mod adstock;
+pub mod cmaes;
 pub mod constraint;
 pub mod curve;
 pub mod error;
@@ -49,8 +50,10 @@ pub mod projection;
 pub mod robyn;
 pub mod saturation;
 pub mod scenario;
+pub mod search;
 pub mod solve;
 pub mod space;
+pub mod sqp;
 
 pub use constraint::{Constraint, ConstraintCheck, ConstraintKind, Rule};
 pub use curve::{CurveSpec, ResponseCurve, ResponseCurveModel};

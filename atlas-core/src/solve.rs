@@ -62,20 +62,23 @@ impl Scalarization for LinearScalarization {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Method {
-    /// `exact` when it applies, else `gradient`.
+    /// `exact` when it applies, else `gradient` when the model gives gradients, else `cmaes`.
     #[default]
     Auto,
     /// Dynamic programming over a spend grid, refined by local ascent, with a certified bound
     /// on the optimality gap. Needs a separable model and rules that split by channel.
     Exact,
-    /// Projected gradient ascent from several starts, for smooth models; finite differences
-    /// stand in for a model without gradients.
+    /// A quasi-Newton method (SQP with a damped BFGS Hessian) from several starts, for smooth
+    /// models; plans of more than [`crate::search::SQP_MAX_VARIABLES`] decisions use projected
+    /// gradient ascent. Finite differences replace a model's missing gradients.
     Gradient,
+    /// CMA-ES, a derivative-free evolution strategy with restarts, for black-box models.
+    Cmaes,
 }
 
 impl Method {
     /// Every method's name, in the order the documentation lists them.
-    pub const NAMES: [&'static str; 3] = ["auto", "exact", "gradient"];
+    pub const NAMES: [&'static str; 4] = ["auto", "exact", "gradient", "cmaes"];
 
     /// Returns the method's name.
     pub fn name(self) -> &'static str {
@@ -83,6 +86,7 @@ impl Method {
             Self::Auto => "auto",
             Self::Exact => "exact",
             Self::Gradient => "gradient",
+            Self::Cmaes => "cmaes",
         }
     }
 }
@@ -95,6 +99,7 @@ impl std::str::FromStr for Method {
             "auto" => Ok(Self::Auto),
             "exact" => Ok(Self::Exact),
             "gradient" => Ok(Self::Gradient),
+            "cmaes" => Ok(Self::Cmaes),
             other => Err(CoreError::invalid(
                 "solver.method",
                 format!(
@@ -229,6 +234,7 @@ pub fn maximize(
     let (method, choice) = choose(problem, scalarization, options.method)?;
     let mut outcome = match method {
         Method::Exact => maximize_exact(problem, scalarization, options)?,
+        Method::Cmaes => maximize_cmaes(problem, scalarization, options)?,
         Method::Gradient | Method::Auto => maximize_gradient(problem, scalarization, options)?,
     };
     outcome.method = method;
@@ -272,6 +278,7 @@ pub fn choose(
             )),
         },
         Method::Gradient => Ok((Method::Gradient, "requested".into())),
+        Method::Cmaes => Ok((Method::Cmaes, "requested".into())),
         Method::Auto => Ok(match exact_gap {
             None => (
                 Method::Exact,
@@ -285,10 +292,10 @@ pub fn choose(
                 ),
             ),
             Some(reason) => (
-                Method::Gradient,
+                Method::Cmaes,
                 format!(
-                    "auto: `exact` does not apply because {reason}; the model gives no \
-                     gradients, so finite differences stand in"
+                    "auto: the model gives no gradients, and `exact` does not apply because \
+                     {reason}"
                 ),
             ),
         }),
@@ -325,6 +332,13 @@ fn maximize_exact(
         .enumerate()
         .max_by(|(_, a), (_, b)| a.value.total_cmp(&b.value))
         .ok_or_else(|| CoreError::invalid("solver", "no start ran"))?;
+    let run = polish(
+        problem,
+        scalarization,
+        run,
+        (options.max_iterations, budget, deadline),
+    )?;
+    let evaluations = evaluations + run.evaluations;
     let upper_bound = grid.certified.then_some(grid.upper_bound.max(run.value));
     Ok(SolveOutcome {
         spend: run.x,
@@ -357,7 +371,106 @@ fn deadline(options: &SolveOptions) -> Option<Instant> {
         .map(|seconds| Instant::now() + Duration::from_secs_f64(seconds.max(0.0)))
 }
 
-/// Projected gradient ascent from several starts in parallel.
+/// Runs CMA-ES from the current plan, repaired, keeping it when nothing beats it.
+fn maximize_cmaes(
+    problem: &Problem,
+    scalarization: &dyn Scalarization,
+    options: &SolveOptions,
+) -> Result<SolveOutcome, CoreError> {
+    let mut start = problem.current.clone();
+    problem.repair(&mut start)?;
+    let run = crate::search::run_cmaes(
+        problem,
+        scalarization,
+        &start,
+        options.seed,
+        (options.limits.max_evaluations, deadline(options)),
+    )?;
+    let run = from_search(problem, run);
+    if run.violation > 0.0 {
+        return Err(unreachable_rules(problem, &run.x));
+    }
+    Ok(SolveOutcome {
+        spend: run.x,
+        value: run.value,
+        objectives: run.objectives,
+        status: run.status,
+        start: 0,
+        iterations: run.iterations,
+        evaluations: run.evaluations,
+        method: Method::Cmaes,
+        choice: String::new(),
+        upper_bound: None,
+    })
+}
+
+/// Refines a plan with the quasi-Newton method, which converges where gradient ascent crawls,
+/// for plans of at most [`crate::search::SQP_MAX_VARIABLES`] decisions. The refined plan
+/// replaces the input only when it is better; `evaluations` of the result counts the
+/// refinement alone.
+fn polish(
+    problem: &Problem,
+    scalarization: &dyn Scalarization,
+    run: StartRun,
+    limits: StartLimits,
+) -> Result<StartRun, CoreError> {
+    if problem.n_channels() > crate::search::SQP_MAX_VARIABLES {
+        return Ok(StartRun {
+            evaluations: 0,
+            ..run
+        });
+    }
+    let refined = match crate::search::run_sqp(problem, scalarization, &run.x, limits) {
+        Ok(refined) => from_search(problem, refined),
+        Err(error) if crate::sqp::is_subproblem_failure(&error) => {
+            tracing::debug!(%error, "refinement skipped");
+            return Ok(StartRun {
+                evaluations: 0,
+                ..run
+            });
+        }
+        Err(error) => return Err(error),
+    };
+    let evaluations = refined.evaluations;
+    let better = (refined.violation == 0.0, refined.value) > (run.violation == 0.0, run.value)
+        || (run.violation > 0.0 && refined.violation < run.violation);
+    Ok(if better {
+        refined
+    } else {
+        StartRun {
+            evaluations,
+            status: if refined.status == SolveStatus::Converged {
+                SolveStatus::Converged
+            } else {
+                run.status
+            },
+            ..run
+        }
+    })
+}
+
+/// Converts a search result, measuring how far it breaks the rules on KPIs.
+fn from_search(problem: &Problem, run: crate::search::SearchRun) -> StartRun {
+    let violation = problem
+        .check(&run.x)
+        .iter()
+        .zip(&problem.constraints)
+        .filter(|(check, rule)| rule.is_nonlinear() && !check.satisfied)
+        .map(|(check, _)| -check.slack)
+        .sum();
+    StartRun {
+        x: run.x,
+        value: run.value,
+        violation,
+        objectives: run.objectives,
+        status: run.status,
+        iterations: run.iterations,
+        evaluations: run.evaluations,
+    }
+}
+
+/// Quasi-Newton (or, for large plans, projected gradient) ascent from several starts in
+/// parallel.
 fn maximize_gradient(
     problem: &Problem,
     scalarization: &dyn Scalarization,
@@ -395,6 +508,13 @@ fn maximize_gradient(
         }
     }
     let (start, run) = best.ok_or_else(|| CoreError::invalid("solver.starts", "no start ran"))?;
+    let run = polish(
+        problem,
+        scalarization,
+        run,
+        (options.max_iterations, budget, deadline),
+    )?;
+    evaluations += run.evaluations;
     if run.violation > 0.0 {
         return Err(unreachable_rules(problem, &run.x));
     }

@@ -182,3 +182,67 @@ proptest! {
         prop_assert!(problem.is_feasible(&outcome.spend));
     }
 }
+
+/// A model that hides the gradients and the separability of the model it wraps, as a model
+/// behind a program or a service does.
+#[derive(Debug)]
+struct BlackBox(std::sync::Arc<dyn atlas_core::ResponseModel>);
+
+impl atlas_core::ResponseModel for BlackBox {
+    fn channels(&self) -> &[String] {
+        self.0.channels()
+    }
+
+    fn kpis(&self) -> &[String] {
+        self.0.kpis()
+    }
+
+    fn evaluate(
+        &self,
+        spend: ndarray::ArrayView2<'_, f64>,
+    ) -> Result<ndarray::Array2<f64>, atlas_core::CoreError> {
+        self.0.evaluate(spend)
+    }
+
+    fn contributions(
+        &self,
+        spend: ndarray::ArrayView1<'_, f64>,
+    ) -> Result<ndarray::Array2<f64>, atlas_core::CoreError> {
+        self.0.contributions(spend)
+    }
+}
+
+#[test]
+fn auto_picks_cmaes_for_black_box() {
+    let mut problem = problem(
+        &[(S_CURVE, 30.0), (S_CURVE, 30.0)],
+        "[[constraints]]\ntype = \"total_budget\"\nequals = 60.0",
+    );
+    problem.model = std::sync::Arc::new(BlackBox(problem.model.clone()));
+    let outcome = solve(&problem, Method::Auto);
+    assert_eq!(outcome.method, Method::Cmaes);
+    assert!(
+        outcome.choice.contains("no gradients"),
+        "{}",
+        outcome.choice
+    );
+    // CMA-ES also leaves the even split for the corner: 63.34 against 35.53.
+    let corner = 100.0 * 60f64.powi(3) / (60f64.powi(3) + 50f64.powi(3));
+    assert!((outcome.value - corner).abs() < 1e-6, "{outcome:?}");
+    assert!(problem.is_feasible(&outcome.spend));
+}
+
+#[test]
+fn cmaes_and_gradient_match_exact() {
+    let problem = michaelis_menten(1.0);
+    let exact = solve(&problem, Method::Exact);
+    for method in [Method::Gradient, Method::Cmaes] {
+        let outcome = solve(&problem, method);
+        assert!(
+            (outcome.value - exact.value).abs() < 1e-7 * exact.value,
+            "{method:?}: {} against {}",
+            outcome.value,
+            exact.value
+        );
+    }
+}

@@ -971,3 +971,90 @@ fn optimize_output_dev_null_kept() {
     let kind = std::fs::symlink_metadata("/dev/null").unwrap().file_type();
     assert!(kind.is_char_device(), "/dev/null is no longer a device");
 }
+
+#[test]
+fn sweep_reads_a_weights_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("w.txt"),
+        "# revenue only, then a mix\n1,0,0\n0.2,0.3,0.5\n",
+    )
+    .unwrap();
+    let example = example();
+    succeed(&atlas(
+        &[
+            "sweep",
+            example.to_str().unwrap(),
+            "--weights-file",
+            "w.txt",
+            "--out",
+            "out",
+        ],
+        dir.path(),
+    ));
+    let result = read_json(&dir.path().join("out/sweep.json"));
+    let points = result["points"].as_array().unwrap();
+    assert_eq!(points.len(), 2);
+    assert_eq!(floats(&points[1]["weights"]), vec![0.2, 0.3, 0.5]);
+}
+
+#[test]
+fn sweep_weights_file_names_bad_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("w.txt"), "1,0,0\n0.5,0.5\n").unwrap();
+    let example = example();
+    let output = atlas(
+        &[
+            "sweep",
+            example.to_str().unwrap(),
+            "--weights-file",
+            "w.txt",
+            "--out",
+            "out",
+        ],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("w.txt line 2"), "{stderr}");
+    assert!(!dir.path().join("out").exists());
+}
+
+#[test]
+fn optimize_reports_the_solver_it_ran() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = example();
+    for (solver, expected) in [
+        ("auto", "exact"),
+        ("gradient", "gradient"),
+        ("cmaes", "cmaes"),
+    ] {
+        let output = atlas(
+            &[
+                "optimize",
+                example.to_str().unwrap(),
+                "--solver",
+                solver,
+                "--output-format",
+                "json",
+            ],
+            dir.path(),
+        );
+        let result = json(&output);
+        assert_eq!(result["method"], expected);
+        let spend: Vec<f64> = result["optimal_budget"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p[1].as_f64().unwrap())
+            .collect();
+        assert_example_rules(&spend);
+    }
+    let output = atlas(
+        &["optimize", example.to_str().unwrap(), "--solver", "simplex"],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("auto, exact, gradient, cmaes"), "{stderr}");
+}

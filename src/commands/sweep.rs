@@ -25,8 +25,13 @@ pub struct SweepArgs {
     solver: crate::SolverArgs,
     /// Divisions of each weight: weights are multiples of 1/STEPS (default: the scenario's
     /// solver.sweep_steps, else 10). Three objectives and 10 steps give 66 weight vectors.
-    #[arg(long, value_name = "STEPS")]
+    #[arg(long, value_name = "STEPS", conflicts_with = "weights_file")]
     steps: Option<usize>,
+    /// Solve the weight vectors listed in FILE instead of a lattice: one vector per line, in
+    /// the scenario's objective order, such as 0.5,0.3,0.2; lines starting with # are
+    /// comments.
+    #[arg(long, value_name = "FILE")]
+    weights_file: Option<PathBuf>,
     /// Folder for sweep.csv, sweep.json and the allocation charts.
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
@@ -66,8 +71,11 @@ pub fn run(args: &SweepArgs, global: Global) -> Result<()> {
     let steps = args.steps.unwrap_or(problem.solver.sweep_steps);
     let formats = args.charts.formats()?;
     let size = args.charts.size()?;
-    let lattice = simplex_lattice(problem.objectives.len(), steps)
-        .map_err(|e| super::InputError(format!("--steps: {e}")))?;
+    let lattice = match &args.weights_file {
+        Some(path) => read_weights(path, problem.objectives.len())?,
+        None => simplex_lattice(problem.objectives.len(), steps)
+            .map_err(|e| super::InputError(format!("--steps: {e}")))?,
+    };
     let optimizer = MultiObjectiveOptimizer::new(&problem)?;
     super::ensure_anchors_feasible(&problem, &optimizer)?;
     let bar = progress_bar(global, lattice.len() as u64, "weight vectors");
@@ -98,6 +106,37 @@ pub fn run(args: &SweepArgs, global: Global) -> Result<()> {
     let folder = write_outputs(&problem, &output, &args.out, &formats, size)?;
     let text = render(&problem, &result.points, &result.abrupt, &folder);
     super::emit(global, &text, &output)
+}
+
+/// Reads a user's list of weight vectors, one per line.
+fn read_weights(path: &Path, objectives: usize) -> Result<Vec<Vec<f64>>> {
+    let text = std::fs::read_to_string(path).map_err(|error| {
+        super::InputError(format!(
+            "--weights-file {}: {error}: give a readable text file",
+            path.display()
+        ))
+    })?;
+    let mut weights = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let where_ = format!("--weights-file {} line {}", path.display(), number + 1);
+        let vector =
+            super::parse_weights(line).map_err(|e| super::InputError(format!("{where_}: {e}")))?;
+        atlas_moo::scalarize::check_weights(&vector, objectives)
+            .map_err(|e| super::InputError(format!("{where_}: {e}")))?;
+        weights.push(vector);
+    }
+    if weights.is_empty() {
+        return Err(super::InputError(format!(
+            "--weights-file {} lists no weight vector: write one per line, such as 0.5,0.5",
+            path.display()
+        ))
+        .into());
+    }
+    Ok(weights)
 }
 
 /// Writes sweep.json, sweep.csv and the allocation charts through a staging folder.

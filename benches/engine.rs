@@ -1,4 +1,4 @@
-//! Benchmarks of the hot paths: repair, the weighted-sum solve and NSGA-II.
+//! Benchmarks of the hot paths: repair, the weighted-sum solve by method and NSGA-II.
 //!
 //! Run with `cargo bench --bench engine`.
 
@@ -9,6 +9,7 @@ use atlas::core::constraint::linear_rules;
 use atlas::core::curve::{CurveSpec, ResponseCurveModel};
 use atlas::core::feasibility;
 use atlas::core::flighting::{FlightedModel, Layout};
+use atlas::core::solve::Method;
 use atlas::core::ResponseModel;
 use atlas::core::{Problem, ScenarioFile};
 use atlas::moo::nsga2::{self, Nsga2Config};
@@ -67,6 +68,22 @@ fn weighted_sum(c: &mut Criterion) {
             optimizer.optimize().expect("solve")
         })
     });
+    group.finish();
+}
+
+fn solvers(c: &mut Criterion) {
+    let mut group = c.benchmark_group("optimize marketing example by method");
+    group.sample_size(20);
+    for method in [Method::Exact, Method::Gradient, Method::Cmaes] {
+        let mut problem = example();
+        problem.solver.method = method;
+        group.bench_function(method.name(), |b| {
+            b.iter(|| {
+                let optimizer = MultiObjectiveOptimizer::new(&problem).expect("payoff table");
+                optimizer.optimize().expect("solve")
+            })
+        });
+    }
     group.finish();
 }
 
@@ -192,6 +209,7 @@ fn flighted_evaluation(c: &mut Criterion) {
 criterion_group! {
     name = benches;
     config = Criterion::default().without_plots();
-    targets = repair, feasibility_check, weighted_sum, pareto, batch_evaluation, flighted_evaluation
+    targets = repair, feasibility_check, weighted_sum, solvers, pareto, batch_evaluation,
+        flighted_evaluation
 }
 criterion_main!(benches);

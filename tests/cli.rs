@@ -1042,6 +1042,7 @@ fn optimize_reports_the_solver_it_ran() {
         );
         let result = json(&output);
         assert_eq!(result["method"], expected);
+        assert!(result["solve_seconds"].as_f64().unwrap() > 0.0);
         let spend: Vec<f64> = result["optimal_budget"]
             .as_array()
             .unwrap()

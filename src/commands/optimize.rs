@@ -64,6 +64,9 @@ struct OptimizeOutput {
     /// With `exact`: no plan that meets the rules beats `scalar` by more than this.
     optimality_gap: Option<f64>,
     evaluations: usize,
+    /// Wall-clock seconds of the solves (normalization and optimum), without reading the
+    /// scenario or writing results.
+    solve_seconds: f64,
     scalar: f64,
     current: PlanReport,
     optimal: PlanReport,
@@ -81,12 +84,14 @@ pub fn run(args: &OptimizeArgs, global: Global) -> Result<()> {
     args.solver.apply(&mut problem)?;
     let weights = args.weights.as_deref().map(parse_weights).transpose()?;
 
+    let started = std::time::Instant::now();
     let mut optimizer = MultiObjectiveOptimizer::new(&problem)?;
     if let Some(weights) = weights {
         optimizer = optimizer.with_weights(&weights)?;
     }
     super::ensure_anchors_feasible(&problem, &optimizer)?;
     let solution = optimizer.optimize()?;
+    let solve_seconds = started.elapsed().as_secs_f64();
 
     let current = problem.evaluate_plan(&problem.current)?;
     let broken: Vec<String> = current
@@ -127,6 +132,7 @@ pub fn run(args: &OptimizeArgs, global: Global) -> Result<()> {
         method_choice: solution.choice.clone(),
         optimality_gap: solution.gap,
         evaluations: solution.evaluations,
+        solve_seconds,
         scalar: solution.scalar,
         current: plan_report(&problem, &current),
         optimal: plan_report(&problem, &optimal),

@@ -1059,3 +1059,27 @@ fn optimize_reports_the_solver_it_ran() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("auto, exact, gradient, cmaes"), "{stderr}");
 }
+
+#[test]
+fn every_solver_ignores_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = example();
+    for solver in ["exact", "gradient", "cmaes"] {
+        let run = |threads: &str| {
+            let output = atlas_threads(
+                &[
+                    "optimize",
+                    example.to_str().unwrap(),
+                    "--solver",
+                    solver,
+                    "--output-format",
+                    "json",
+                ],
+                dir.path(),
+                threads,
+            );
+            json(&output)["optimal_budget"].clone()
+        };
+        assert_eq!(run("1"), run("2"), "{solver}");
+    }
+}

@@ -75,16 +75,19 @@ pub struct ScenarioArg {
 /// Solver options that override the scenario's `[solver]` table.
 #[derive(Debug, Args)]
 pub struct SolverArgs {
-    /// Single-objective solver: auto, exact or gradient. `auto` picks `exact` when the model
-    /// is a sum of one-channel curves and every rule splits by channel, else `gradient`.
-    /// `exact` finds a certified global optimum on a spend grid. `gradient` runs projected
-    /// gradient ascent from several starts.
+    /// Single-objective solver: auto, exact, gradient or cmaes. `auto` picks `exact` when the
+    /// model is a sum of one-channel curves and every rule splits by channel, else `gradient`
+    /// when the model gives gradients, else `cmaes`. `exact` solves on a spend grid and
+    /// reports a certified bound on its optimality gap. `gradient` runs projected gradient
+    /// ascent from several starts and refines the best with SQP. `cmaes` runs CMA-ES, which
+    /// needs no gradients and stops after 500 evaluations per decision unless
+    /// --max-evaluations says otherwise.
     #[arg(long, value_name = "METHOD")]
     pub solver: Option<String>,
-    /// Most model evaluations of each single-objective solve (a count).
+    /// Maximum number of model evaluations of each single-objective solve.
     #[arg(long, value_name = "N")]
     pub max_evaluations: Option<usize>,
-    /// Most wall-clock seconds of each single-objective solve. A time limit can change the
+    /// Maximum wall-clock seconds of each single-objective solve. A time limit can change the
     /// result from run to run, and an evaluation limit cannot.
     #[arg(long, value_name = "SECONDS")]
     pub max_seconds: Option<f64>,
@@ -115,9 +118,11 @@ impl SolverArgs {
             problem.solver.limits.max_evaluations = Some(most);
         }
         if let Some(seconds) = self.max_seconds {
-            if !(seconds.is_finite() && seconds > 0.0) {
+            if !(seconds > 0.0 && seconds <= atlas_core::solve::MAX_SECONDS) {
                 return Err(commands::InputError(format!(
-                    "--max-seconds {seconds} is out of range: use a positive number of seconds"
+                    "--max-seconds {seconds} is out of range: use a number of seconds above 0 \
+                     and at most {:e}",
+                    atlas_core::solve::MAX_SECONDS
                 ))
                 .into());
             }

@@ -1083,3 +1083,49 @@ fn every_solver_ignores_thread_count() {
         assert_eq!(run("1"), run("2"), "{solver}");
     }
 }
+
+#[test]
+fn limits_out_of_range_are_input_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = example();
+    for (flag, value) in [
+        ("--max-seconds", "1e19"),
+        ("--max-seconds", "0"),
+        ("--max-evaluations", "0"),
+    ] {
+        let output = atlas(
+            &["optimize", example.to_str().unwrap(), flag, value],
+            dir.path(),
+        );
+        assert_eq!(output.status.code(), Some(2), "{flag} {value}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(flag), "{stderr}");
+    }
+    assert!(!dir.path().join("result.json").exists());
+}
+
+#[test]
+fn exact_obeys_an_evaluation_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = example();
+    let output = atlas(
+        &[
+            "optimize",
+            example.to_str().unwrap(),
+            "--solver",
+            "exact",
+            "--max-evaluations",
+            "200",
+            "--output-format",
+            "json",
+        ],
+        dir.path(),
+    );
+    let result = json(&output);
+    assert_eq!(result["status"], "evaluation_limit");
+    assert!(
+        result["evaluations"].as_u64().unwrap() <= 200,
+        "{}",
+        result["evaluations"]
+    );
+}

@@ -13,6 +13,8 @@
 //! satisfy a relaxed form of every rule, so the second pass bounds every feasible plan from
 //! above, not only the grid plans.
 
+use std::time::Instant;
+
 use ndarray::{Array1, Array2, ArrayView1, Axis};
 use serde::Serialize;
 
@@ -20,6 +22,7 @@ use crate::constraint::Rule;
 use crate::error::CoreError;
 use crate::objective::{Measure, Risk};
 use crate::problem::Problem;
+use crate::solve::SolveStatus;
 
 /// Work budget of one grid pass, in table updates: about 30 ms on one core.
 const WORK: f64 = 1e8;
@@ -52,11 +55,14 @@ pub struct GridOutcome {
     pub levels: usize,
     /// Model evaluations spent on the grid.
     pub evaluations: usize,
+    /// The limit that made the grid coarser or skipped the finer bound, if any.
+    pub limited: Option<SolveStatus>,
 }
 
 /// One rule on the spend of a set of channels, in money above the channels' lower bounds.
 #[derive(Debug, Clone)]
 struct GroupRange {
+    name: String,
     members: Vec<usize>,
     lower: f64,
     upper: f64,
@@ -144,6 +150,7 @@ fn structure(problem: &Problem) -> Result<Structure, String> {
             } => {
                 if cells.len() > 1 {
                     groups.push(group_range(
+                        &constraint.name,
                         cells,
                         lo.unwrap_or(f64::NEG_INFINITY),
                         hi.unwrap_or(f64::INFINITY),
@@ -161,16 +168,22 @@ fn structure(problem: &Problem) -> Result<Structure, String> {
                     ));
                 };
                 groups.push(group_range(
+                    &constraint.name,
                     members,
                     min.map_or(f64::NEG_INFINITY, |s| s * total),
                     max.map_or(f64::INFINITY, |s| s * total),
                     &lower,
                 ));
             }
-            Rule::Ratio { .. } | Rule::KpiBounds { .. } | Rule::Efficiency { .. } => {
+            Rule::Ratio { .. } => {
                 return Err(format!(
-                    "rule `{}` is a ratio or a rule on KPIs, which the grid cannot split by \
-                     channel",
+                    "rule `{}` is a ratio, which the grid cannot split by channel",
+                    constraint.name
+                ));
+            }
+            Rule::KpiBounds { .. } | Rule::Efficiency { .. } => {
+                return Err(format!(
+                    "rule `{}` is a rule on KPIs, which the grid cannot split by channel",
                     constraint.name
                 ));
             }
@@ -178,8 +191,9 @@ fn structure(problem: &Problem) -> Result<Structure, String> {
     }
     laminar_order(&groups, n).map_err(|(a, b)| {
         format!(
-            "two rules cover channel sets that overlap without one containing the other ({a} \
-             and {b})"
+            "rules `{}` and `{}` cover channel sets that overlap without one containing the \
+             other",
+            groups[a].name, groups[b].name
         )
     })?;
     Ok(Structure {
@@ -190,12 +204,13 @@ fn structure(problem: &Problem) -> Result<Structure, String> {
     })
 }
 
-fn group_range(members: &[usize], lo: f64, hi: f64, lower: &[f64]) -> GroupRange {
+fn group_range(name: &str, members: &[usize], lo: f64, hi: f64, lower: &[f64]) -> GroupRange {
     let mut members = members.to_vec();
     members.sort_unstable();
     members.dedup();
     let least: f64 = members.iter().map(|&i| lower[i]).sum();
     GroupRange {
+        name: name.to_string(),
         lower: (lo - least).max(0.0),
         upper: hi - least,
         members,
@@ -370,7 +385,11 @@ fn build_tree(
 /// Returns [`CoreError::Invalid`] when the problem is outside the solver's reach (see
 /// [`unsupported_reason`]) or no grid plan meets the rules, and the model's error when it
 /// fails or turns out not to be separable.
-pub fn solve_grid(problem: &Problem, coefficients: &[f64]) -> Result<GridOutcome, CoreError> {
+pub fn solve_grid(
+    problem: &Problem,
+    coefficients: &[f64],
+    limits: GridLimits,
+) -> Result<GridOutcome, CoreError> {
     let structure =
         structure(problem).map_err(|reason| CoreError::invalid("solver.method", reason))?;
     let n = structure.lower.len();
@@ -382,6 +401,16 @@ pub fn solve_grid(problem: &Problem, coefficients: &[f64]) -> Result<GridOutcome
     let mut levels = ((WORK / n.max(1) as f64).sqrt() as usize).clamp(MIN_LEVELS, MAX_LEVELS);
     if !by_contributions {
         levels = levels.min((DIFFERENCE_PLANS / n.max(1)).max(MIN_LEVELS));
+    }
+    // Plans evaluated per grid level, and the evaluations the limit leaves for the grid.
+    let per_level = if by_contributions { 1 } else { n.max(1) };
+    let mut limited = None;
+    if let Some(budget) = limits.max_evaluations {
+        let affordable = (budget.saturating_sub(4) / per_level).max(1);
+        if affordable < levels {
+            levels = affordable;
+            limited = Some(SolveStatus::EvaluationLimit);
+        }
     }
     let step = reach / levels as f64;
     let tables = channel_tables(
@@ -431,12 +460,27 @@ pub fn solve_grid(problem: &Problem, coefficients: &[f64]) -> Result<GridOutcome
                 (at, best)
             }
         });
-    let best_level = best_level.ok_or_else(|| {
-        CoreError::invalid(
+    let Some(best_level) = best_level else {
+        // A grid that a limit made coarse may miss every plan; the caller then refines from
+        // its other starts, with no bound.
+        if limited.is_some() {
+            let spend = structure.lower.clone();
+            return Ok(GridOutcome {
+                value: scalar_at(problem, coefficients, &spend)?,
+                spend,
+                upper_bound: f64::INFINITY,
+                certified: false,
+                step,
+                levels,
+                evaluations: tables.evaluations + 1,
+                limited,
+            });
+        }
+        return Err(CoreError::invalid(
             "solver.method",
             "no plan on the spend grid meets the group rules: use the `gradient` method",
-        )
-    })?;
+        ));
+    };
     let mut grid = vec![0usize; n];
     assign(&lower.trace, best_level, &mut grid);
     let spend: Vec<f64> = (0..n)
@@ -452,8 +496,15 @@ pub fn solve_grid(problem: &Problem, coefficients: &[f64]) -> Result<GridOutcome
     let mut evaluations = tables.evaluations + 1;
     // A finer grid costs one evaluation per level for the dual bound, against a squared cost
     // for the table pass, so it tightens the bound where the scalar is near concave.
-    if by_contributions {
-        let fine = (levels * FINE_FACTOR).min(MAX_FINE_LEVELS);
+    let fine = (levels * FINE_FACTOR).min(MAX_FINE_LEVELS);
+    let fine_fits = limits
+        .max_evaluations
+        .is_none_or(|budget| evaluations + fine + 3 <= budget);
+    let in_time = limits.deadline.is_none_or(|at| Instant::now() < at);
+    if !in_time {
+        limited = Some(SolveStatus::TimeLimit);
+    }
+    if by_contributions && fine_fits && in_time {
         let step = reach / fine as f64;
         let tables = channel_tables(problem, coefficients, &structure, (step, fine), true)?;
         evaluations += tables.evaluations;
@@ -468,7 +519,17 @@ pub fn solve_grid(problem: &Problem, coefficients: &[f64]) -> Result<GridOutcome
         step,
         levels,
         evaluations,
+        limited,
     })
+}
+
+/// Limits of one grid solve.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct GridLimits {
+    /// Maximum number of model evaluations; the grid shrinks to fit.
+    pub max_evaluations: Option<usize>,
+    /// Instant after which the finer pass of the bound is skipped.
+    pub deadline: Option<Instant>,
 }
 
 /// Levels of the dual bound's grid per level of the table pass, and their most.
@@ -604,6 +665,7 @@ fn single_plan(
         step: 0.0,
         levels: 0,
         evaluations: 1,
+        limited: None,
     })
 }
 

@@ -79,12 +79,13 @@ impl SolverSettings {
             }
         }
         if let Some(seconds) = self.limits.max_seconds {
-            if !(seconds.is_finite() && seconds > 0.0) {
+            if !(seconds > 0.0 && seconds <= crate::solve::MAX_SECONDS) {
                 return Err(CoreError::invalid(
                     "solver.max_seconds",
                     format!(
-                        "{seconds} is out of range: use a positive number of seconds, or leave \
-                         the key out for no limit"
+                        "{seconds} is out of range: use a number of seconds above 0 and at most \
+                         {:e}, or leave the key out for no limit",
+                        crate::solve::MAX_SECONDS
                     ),
                 ));
             }

@@ -133,6 +133,9 @@ fn default_augmentation() -> f64 {
     DEFAULT_AUGMENTATION
 }
 
+/// Largest accepted time limit, in seconds: about four months.
+pub const MAX_SECONDS: f64 = 1e7;
+
 /// Default weight of the weighted sum inside the augmented Chebyshev scalarizer.
 pub const DEFAULT_AUGMENTATION: f64 = 1e-3;
 
@@ -190,6 +193,18 @@ pub enum SolveStatus {
     EvaluationLimit,
     /// The time limit was reached.
     TimeLimit,
+}
+
+impl SolveStatus {
+    /// Returns the status in words, as tables print it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Converged => "converged",
+            Self::IterationLimit => "iteration limit reached",
+            Self::EvaluationLimit => "evaluation limit reached",
+            Self::TimeLimit => "time limit reached",
+        }
+    }
 }
 
 /// The best plan found.
@@ -312,9 +327,21 @@ fn maximize_exact(
     let coefficients = scalarization.coefficients().ok_or_else(|| {
         CoreError::invalid("solver.method", "`exact` needs a weighted-sum scalarizer")
     })?;
-    let grid = crate::exact::solve_grid(problem, coefficients)?;
-    let budget = per_start_budget(options, 2);
     let deadline = deadline(options);
+    // Half of an evaluation limit goes to the grid and the rest to the local refinement.
+    let grid = crate::exact::solve_grid(
+        problem,
+        coefficients,
+        crate::exact::GridLimits {
+            max_evaluations: options.limits.max_evaluations.map(|most| most / 2),
+            deadline,
+        },
+    )?;
+    let left = options
+        .limits
+        .max_evaluations
+        .map(|most| most.saturating_sub(grid.evaluations).max(1));
+    let budget = left.map(|most| (most / 3).max(1));
     let mut runs = Vec::with_capacity(2);
     for start in [grid.spend.clone(), problem.current.clone()] {
         let mut start = start;
@@ -344,7 +371,7 @@ fn maximize_exact(
         spend: run.x,
         value: run.value,
         objectives: run.objectives,
-        status: run.status,
+        status: grid.limited.unwrap_or(run.status),
         // The grid plan is start 1 and the current plan start 0, as in the other methods.
         start: 1 - start,
         iterations: run.iterations,
@@ -364,11 +391,17 @@ fn per_start_budget(options: &SolveOptions, starts: usize) -> Option<usize> {
         .map(|most| (most / starts.max(1)).max(1))
 }
 
+/// Returns the instant `max_seconds` from now. A limit too large to represent means no
+/// deadline, and a negative or NaN one a deadline that has passed.
 fn deadline(options: &SolveOptions) -> Option<Instant> {
-    options
-        .limits
-        .max_seconds
-        .map(|seconds| Instant::now() + Duration::from_secs_f64(seconds.max(0.0)))
+    let seconds = options.limits.max_seconds?;
+    let now = Instant::now();
+    if seconds.is_nan() || seconds <= 0.0 {
+        return Some(now);
+    }
+    Duration::try_from_secs_f64(seconds)
+        .ok()
+        .and_then(|span| now.checked_add(span))
 }
 
 /// Runs CMA-ES from the current plan, repaired, keeping it when nothing beats it.

@@ -1,6 +1,6 @@
 //! The `exact` grid solver against answers computed independently.
 
-use atlas_core::exact::{solve_grid, unsupported_reason};
+use atlas_core::exact::{solve_grid, unsupported_reason, GridLimits};
 use atlas_core::{Problem, ScenarioFile};
 use proptest::prelude::*;
 
@@ -45,7 +45,7 @@ fn hill(coefficient: f64, alpha: f64, inflexion: f64, x: f64) -> f64 {
 #[test]
 fn s_curves_put_everything_in_one() {
     let problem = hill_problem(&[(100.0, 3.0, 50.0), (100.0, 3.0, 50.0)], 60.0, &[], "");
-    let outcome = solve_grid(&problem, &[1.0]).unwrap();
+    let outcome = solve_grid(&problem, &[1.0], GridLimits::default()).unwrap();
     // All 60 in one channel: 100 * 60^3 / (60^3 + 50^3) = 63.34; the even split gives
     // 2 * 100 * 30^3 / (30^3 + 50^3) = 35.53.
     let corner = hill(100.0, 3.0, 50.0, 60.0);
@@ -69,7 +69,7 @@ fn group_floor_moves_spend() {
         &[1, 2],
         rule,
     );
-    let outcome = solve_grid(&problem, &[1.0]).unwrap();
+    let outcome = solve_grid(&problem, &[1.0], GridLimits::default()).unwrap();
     let group = outcome.spend[1] + outcome.spend[2];
     assert!(group >= 50.0 - 1e-9, "{outcome:?}");
     // The floor binds: c0 keeps 50 and c1, c2 split the rest evenly.
@@ -117,7 +117,7 @@ proptest! {
         budget in 20.0..200.0f64,
     ) {
         let problem = hill_problem(&curves, budget, &[], "");
-        let outcome = solve_grid(&problem, &[1.0]).unwrap();
+        let outcome = solve_grid(&problem, &[1.0], GridLimits::default()).unwrap();
         let brute = brute_force(&curves, budget, budget / 400.0);
         let total: f64 = outcome.spend.iter().sum();
         prop_assert!((total - budget).abs() < 1e-9 * budget);
@@ -125,4 +125,51 @@ proptest! {
         prop_assert!(outcome.value >= brute - 1e-9 * brute.abs(), "{} < {brute}", outcome.value);
         prop_assert!(outcome.upper_bound >= brute - 1e-9 * brute.abs());
     }
+}
+
+#[test]
+fn overlapping_groups_are_named() {
+    let text = r#"
+name = "overlap"
+[model]
+type = "response_curves"
+kpis = ["revenue"]
+curves = [
+  { channel = "c0", kpi = "revenue", coefficient = 100.0, alpha = 1.0, inflexion = 50.0 },
+  { channel = "c1", kpi = "revenue", coefficient = 100.0, alpha = 1.0, inflexion = 50.0 },
+  { channel = "c2", kpi = "revenue", coefficient = 100.0, alpha = 1.0, inflexion = 50.0 },
+]
+[[channels]]
+name = "c0"
+current = 10.0
+groups = ["left"]
+[[channels]]
+name = "c1"
+current = 10.0
+groups = ["left", "right"]
+[[channels]]
+name = "c2"
+current = 10.0
+groups = ["right"]
+[[constraints]]
+type = "total_budget"
+equals = 30.0
+[[constraints]]
+type = "group_budget"
+name = "left floor"
+group = "left"
+lower = 5.0
+[[constraints]]
+type = "group_budget"
+name = "right floor"
+group = "right"
+lower = 5.0
+[[objectives]]
+kpi = "revenue"
+sense = "maximize"
+"#;
+    let problem = ScenarioFile::parse(text, "test").unwrap().build().unwrap();
+    let reason = unsupported_reason(&problem).unwrap();
+    assert!(reason.contains("`left floor`"), "{reason}");
+    assert!(reason.contains("`right floor`"), "{reason}");
 }

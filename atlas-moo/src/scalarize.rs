@@ -179,15 +179,35 @@ impl<'a> MultiObjectiveOptimizer<'a> {
                 maximize(self.problem, &self.scalarization(weights), &options)?
             }
             Scalarizer::Chebyshev { augmentation } => {
-                let chebyshev = SmoothChebyshev {
+                // A soft maximum first, for a smooth search from every start, then a sharp
+                // one from its plan, which is within ln(m) / SHARP of the true maximum.
+                let mut chebyshev = SmoothChebyshev {
                     weights: weights.to_vec(),
                     normalization: &self.normalization,
                     augmentation,
+                    sharpness: SOFT,
                 };
-                maximize(self.problem, &chebyshev, &options)?
+                let soft = maximize(self.problem, &chebyshev, &options)?;
+                chebyshev.sharpness = SHARP;
+                options.warm_starts = vec![soft.spend.clone()];
+                options.starts = 1;
+                let mut sharp = maximize(self.problem, &chebyshev, &options)?;
+                sharp.evaluations += soft.evaluations;
+                sharp
             }
         };
         let normalized = self.normalization.normalize(&outcome.objectives);
+        // The normalization comes from the single-objective solves, so a limit that stopped
+        // one of them shapes this solution too.
+        let status = match outcome.status {
+            SolveStatus::Converged => self
+                .anchors
+                .iter()
+                .map(|(anchor, _)| anchor.status)
+                .find(|status| *status != SolveStatus::Converged)
+                .unwrap_or(SolveStatus::Converged),
+            other => other,
+        };
         Ok(WeightedSolution {
             weights: weights.to_vec(),
             scalar: self.scalar(weights, &normalized),
@@ -201,7 +221,7 @@ impl<'a> MultiObjectiveOptimizer<'a> {
             spend: outcome.spend,
             objectives: outcome.objectives,
             normalized,
-            status: outcome.status,
+            status,
             evaluations: outcome.evaluations,
         })
     }
@@ -251,10 +271,12 @@ pub fn chebyshev(weights: &[f64], normalized: &[f64], augmentation: f64) -> f64 
     augmentation * weighted_sum(weights, normalized) - worst
 }
 
-/// Sharpness of the smooth maximum that replaces the Chebyshev maximum during a solve,
-/// in normalized units: the smooth value exceeds the true one by at most `ln(m) / SHARPNESS`
-/// for `m` objectives, 0.0022 for three.
-const SHARPNESS: f64 = 500.0;
+/// Sharpness of the smooth maximum that replaces the Chebyshev maximum during a solve, in
+/// normalized units: the smooth value exceeds the true one by at most `ln(m) / sharpness` for
+/// `m` objectives. The first solve uses `SOFT` (0.0022 for three objectives) and the second,
+/// from the first one's plan, `SHARP` (0.000022).
+const SOFT: f64 = 500.0;
+const SHARP: f64 = 50_000.0;
 
 /// The augmented Chebyshev scalarizer with the maximum replaced by a log-sum-exp, so that a
 /// gradient method can follow it; in natural units.
@@ -262,6 +284,7 @@ struct SmoothChebyshev<'a> {
     weights: Vec<f64>,
     normalization: &'a Normalization,
     augmentation: f64,
+    sharpness: f64,
 }
 
 impl SmoothChebyshev<'_> {
@@ -277,7 +300,7 @@ impl SmoothChebyshev<'_> {
         let top = shortfalls.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         let exps: Vec<f64> = shortfalls
             .iter()
-            .map(|d| (SHARPNESS * (d - top)).exp())
+            .map(|d| (self.sharpness * (d - top)).exp())
             .collect();
         let sum: f64 = exps.iter().sum();
         (shortfalls, exps.iter().map(|e| e / sum).collect())
@@ -291,10 +314,10 @@ impl Scalarization for SmoothChebyshev<'_> {
         let smooth_max = top
             + shortfalls
                 .iter()
-                .map(|d| (SHARPNESS * (d - top)).exp())
+                .map(|d| (self.sharpness * (d - top)).exp())
                 .sum::<f64>()
                 .ln()
-                / SHARPNESS;
+                / self.sharpness;
         let normalized = self.normalization.normalize(values);
         self.augmentation * weighted_sum(&self.weights, &normalized) - smooth_max
     }
@@ -334,7 +357,7 @@ pub fn check_weights(weights: &[f64], objectives: usize) -> Result<Vec<f64>, Cor
     {
         return Err(CoreError::invalid(
             format!("weights[{index}]"),
-            format!("{weight} is invalid: use a number of at least 0"),
+            format!("{weight} is invalid: use a finite number of at least 0"),
         ));
     }
     let sum: f64 = weights.iter().sum();

@@ -246,13 +246,13 @@ fn render(
         None => String::new(),
     };
     format!(
-        "Scenario: {}\nWeights: {}\nSolver: {} ({}){gap}\nStatus: {:?} after {} model evaluations{hint}\n\n\
+        "Scenario: {}\nWeights: {}\nSolver: {} ({}){gap}\nStatus: {} after {} model evaluations{hint}\n\n\
          Spend ({}; marginal = derivative of {} per extra unit of spend)\n{}\n{periods}{}\n{}\nBinding: {}\nWrote {}\n",
         problem.name,
         weights.join(", "),
         output.method.name(),
         output.method_choice,
-        output.status,
+        output.status.label(),
         output.evaluations,
         problem.currency,
         problem

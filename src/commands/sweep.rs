@@ -122,16 +122,27 @@ fn read_weights(path: &Path, objectives: usize) -> Result<Vec<Vec<f64>>> {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let where_ = format!("--weights-file {} line {}", path.display(), number + 1);
-        let vector =
-            super::parse_weights(line).map_err(|e| super::InputError(format!("{where_}: {e}")))?;
+        let place = format!("--weights-file {} line {}", path.display(), number + 1);
+        let vector = line
+            .split(',')
+            .map(|part| {
+                part.trim().parse::<f64>().map_err(|_| {
+                    super::InputError(format!(
+                        "{place}: `{}` is not a number: write one weight per objective, \
+                         separated by commas",
+                        part.trim()
+                    ))
+                })
+            })
+            .collect::<Result<Vec<f64>, _>>()?;
         atlas_moo::scalarize::check_weights(&vector, objectives)
-            .map_err(|e| super::InputError(format!("{where_}: {e}")))?;
+            .map_err(|e| super::InputError(format!("{place}: {e}")))?;
         weights.push(vector);
     }
     if weights.is_empty() {
         return Err(super::InputError(format!(
-            "--weights-file {} lists no weight vector: write one per line, such as 0.5,0.5",
+            "--weights-file {} lists no weight vector: write one per line with {objectives} \
+             numbers, one per objective",
             path.display()
         ))
         .into());

@@ -896,7 +896,9 @@ fn target_finds_the_least_spend_that_reaches_revenue() {
     ];
     let stdout = succeed(&atlas(&args, dir.path()));
     assert!(stdout.contains("Least spend for revenue"), "{stdout}");
+    assert!(stdout.contains("Solver: gradient (auto:"), "{stdout}");
     let result = read_json(&dir.path().join("target.json"));
+    assert_eq!(result["outcome"]["method"], "gradient");
     let budget = result["outcome"]["budget"].as_f64().unwrap();
     let reached = result["outcome"]["value"].as_f64().unwrap();
     assert!(reached >= 2_000_000.0, "{reached}");

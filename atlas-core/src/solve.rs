@@ -730,6 +730,10 @@ pub struct TargetOutcome {
     pub below: f64,
     /// Bisection steps.
     pub steps: usize,
+    /// The solver that ran each step, and why.
+    pub method: Method,
+    /// Reason that solver ran.
+    pub choice: String,
 }
 
 /// Relative precision of the least spend that [`least_spend`] finds.
@@ -821,6 +825,8 @@ pub fn least_spend(
             spend: lowest.spend,
             below: low,
             steps,
+            method: lowest.method,
+            choice: lowest.choice,
         });
     }
     while high - low > TARGET_PRECISION * high.abs().max(1.0) && steps < 200 {
@@ -840,6 +846,8 @@ pub fn least_spend(
         spend: best.spend,
         below: low,
         steps,
+        method: best.method,
+        choice: best.choice,
     })
 }
 

@@ -120,10 +120,12 @@ pub fn run(args: &TargetArgs, global: Global) -> Result<()> {
         kpis.row([name.clone(), kpi(*value)]);
     }
     let text = format!(
-        "Scenario: {}\nLeast spend for {} of at least {}: {} {} (no plan spending less than {} \
-         reaches it)\n\nPlan\n{}\n{}\n{}\nBinding: {}\nThe search replaces the scenario's total \
+        "Scenario: {}\nSolver: {} ({})\nLeast spend for {} of at least {}: {} {} (no plan \
+         spending less than {} reaches it)\n\nPlan\n{}\n{}\n{}\nBinding: {}\nThe search replaces the scenario's total \
          budget, so it is not listed.\nWrote {}\n",
         problem.name,
+        output.outcome.method.name(),
+        output.outcome.choice,
         args.kpi,
         kpi(args.at_least),
         number(output.outcome.budget, 0),

@@ -107,6 +107,7 @@ fn structure(problem: &Problem) -> Result<Structure, String> {
         .as_ref()
         .map_or((f64::NEG_INFINITY, f64::INFINITY), |t| t.limits());
     let least: f64 = lower.iter().sum();
+
     let names = problem.space.names();
     let mut capacity = Vec::with_capacity(n);
     for (i, (floor, ceiling)) in lower.iter().zip(&problem.linear.upper).enumerate() {
@@ -122,6 +123,7 @@ fn structure(problem: &Problem) -> Result<Structure, String> {
         }
         capacity.push(cap.max(0.0));
     }
+
     let room: f64 = capacity.iter().sum();
     let total = (
         (total_lower - least).max(0.0),
@@ -134,6 +136,7 @@ fn structure(problem: &Problem) -> Result<Structure, String> {
         .map(|t| t.limits())
         .filter(|(lo, hi)| lo == hi)
         .map(|(lo, _)| lo);
+
     let mut groups = Vec::new();
     for constraint in &problem.constraints {
         match &constraint.rule {
@@ -189,6 +192,7 @@ fn structure(problem: &Problem) -> Result<Structure, String> {
             }
         }
     }
+
     laminar_order(&groups, n).map_err(|(a, b)| {
         format!(
             "rules `{}` and `{}` cover channel sets that overlap without one containing the \
@@ -692,7 +696,7 @@ struct Tables {
 
 /// Returns whether each KPI is its constant plus the model's contributions at the lowest and
 /// the highest plan. A model's contributions may leave out part of a KPI, such as the response
-/// after a plan's last period; the channel terms then come from differences of whole plans.
+/// after a plan's last period. The channel terms then come from differences of whole plans.
 fn contributions_add_up(problem: &Problem, structure: &Structure) -> Result<bool, CoreError> {
     let n = structure.lower.len();
     let mut gaps = Vec::with_capacity(2);

@@ -123,6 +123,7 @@ pub fn run_sqp(
             .collect(),
         evaluations: 0,
     };
+
     // Each iteration evaluates the scalar and its gradient about twice.
     let by_evaluations = max_evaluations.map(|most| (most / 4).max(1));
     let iterations = by_evaluations.map_or(max_iterations, |cap| cap.min(max_iterations));
@@ -139,6 +140,7 @@ pub fn run_sqp(
         start,
         &options,
     )?;
+
     let status = match outcome.status {
         SqpStatus::Converged | SqpStatus::Stalled => SolveStatus::Converged,
         SqpStatus::IterationLimit if by_evaluations.is_some_and(|cap| cap < max_iterations) => {
@@ -185,6 +187,7 @@ pub fn run_cmaes(
         .collect();
     let budget = max_evaluations
         .unwrap_or((CMAES_EVALUATIONS_PER_DECISION * (n + 1)).min(CMAES_MAX_DEFAULT_EVALUATIONS));
+
     let step = initial_steps(problem, start);
     let start_objectives = problem
         .objective_values(ArrayView1::from(start).insert_axis(Axis(0)))?
@@ -205,6 +208,7 @@ pub fn run_cmaes(
             })
             .collect())
     };
+
     let repair = |x: &mut [f64]| problem.repair(x);
     let mut options = CmaesOptions::new(seed, budget);
     options.deadline = deadline;

@@ -342,6 +342,7 @@ fn maximize_exact(
         .max_evaluations
         .map(|most| most.saturating_sub(grid.evaluations).max(1));
     let budget = left.map(|most| (most / 3).max(1));
+
     let mut runs = Vec::with_capacity(2);
     for start in [grid.spend.clone(), problem.current.clone()] {
         let mut start = start;
@@ -366,6 +367,7 @@ fn maximize_exact(
         (options.max_iterations, budget, deadline),
     )?;
     let evaluations = evaluations + run.evaluations;
+
     let upper_bound = grid.certified.then_some(grid.upper_bound.max(run.value));
     Ok(SolveOutcome {
         spend: run.x,

@@ -1,4 +1,4 @@
-//! The solvers behind `maximize`, each test against an answer computed by hand.
+//! The solvers behind `maximize`, each test against a result computed by hand.
 
 use atlas_core::solve::{
     least_spend, maximize, LinearScalarization, Method, SolveOptions, SolveStatus,
@@ -56,8 +56,8 @@ fn auto_takes_the_corner_of_s_curves() {
     assert!(bound - outcome.value < 0.01 * corner, "{outcome:?}");
 }
 
-/// The optimum of 100 x / (x + 50) + 300 y / (y + 50) with x + y = 100: equal marginals give
-/// y + 50 = sqrt(3) (x + 50), so x + 50 = 200 / (1 + sqrt(3)).
+/// Returns the optimum of 100 x / (x + 50) + 300 y / (y + 50) with x + y = 100: equal marginals
+/// give y + 50 = sqrt(3) (x + 50), so x + 50 = 200 / (1 + sqrt(3)).
 fn michaelis_menten_optimum() -> f64 {
     200.0 / (1.0 + 3f64.sqrt()) - 50.0
 }
@@ -150,7 +150,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(32))]
 
     /// Whatever the method and however short the search, a current plan that meets the rules
-    /// is never beaten by a worse answer.
+    /// is never beaten by a worse result.
     #[test]
     fn never_worse_than_current(
         shapes in proptest::collection::vec((10.0..500.0f64, 0.5..4.0f64, 5.0..80.0f64), 3),

@@ -80,7 +80,7 @@ pub struct SolverArgs {
     /// when the model gives gradients, else `cmaes`. `exact` solves on a spend grid and
     /// reports a certified bound on its optimality gap. `gradient` runs projected gradient
     /// ascent from several starts and refines the best with SQP. `cmaes` runs CMA-ES, which
-    /// needs no gradients and stops after 500 evaluations per decision unless
+    /// needs no gradients and stops after 500 evaluations per decision (100,000 at most) unless
     /// --max-evaluations says otherwise.
     #[arg(long, value_name = "METHOD")]
     pub solver: Option<String>,

@@ -467,9 +467,7 @@ fn polish(
         Err(error) => return Err(error),
     };
     let evaluations = refined.evaluations;
-    let better = (refined.violation == 0.0, refined.value) > (run.violation == 0.0, run.value)
-        || (run.violation > 0.0 && refined.violation < run.violation);
-    Ok(if better {
+    Ok(if beats(&refined, &run) {
         refined
     } else {
         StartRun {
@@ -482,6 +480,14 @@ fn polish(
             ..run
         }
     })
+}
+
+/// Returns whether `candidate` is better than `incumbent`: a plan that meets the rules on KPIs
+/// beats one that does not whatever its value, and of two that break them the smaller breach
+/// wins.
+fn beats(candidate: &StartRun, incumbent: &StartRun) -> bool {
+    (candidate.violation == 0.0, candidate.value) > (incumbent.violation == 0.0, incumbent.value)
+        || (incumbent.violation > 0.0 && candidate.violation < incumbent.violation)
 }
 
 /// Converts a search result, measuring how far it breaks the rules on KPIs.
@@ -530,14 +536,9 @@ fn maximize_gradient(
     for (index, run) in runs.into_iter().enumerate() {
         let run = run?;
         evaluations += run.evaluations;
-        // A plan that meets the rules on KPIs beats one that does not, whatever its value.
-        let better = match &best {
-            Some((_, incumbent)) => {
-                (run.violation == 0.0, run.value) > (incumbent.violation == 0.0, incumbent.value)
-                    || (run.violation > 0.0 && run.violation < incumbent.violation)
-            }
-            None => true,
-        };
+        let better = best
+            .as_ref()
+            .is_none_or(|(_, incumbent)| beats(&run, incumbent));
         if better {
             best = Some((index, run));
         }

@@ -81,7 +81,7 @@ pub struct SolverArgs {
     /// reports a certified bound on its optimality gap. `gradient` runs projected gradient
     /// ascent from several starts and refines the best with SQP. `cmaes` runs CMA-ES, which
     /// needs no gradients and stops after 500 evaluations per decision (100,000 at most) unless
-    /// --max-evaluations says otherwise.
+    /// --max-evaluations sets another limit.
     #[arg(long, value_name = "METHOD")]
     pub solver: Option<String>,
     /// Maximum number of model evaluations of each single-objective solve.

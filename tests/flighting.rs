@@ -273,7 +273,7 @@ fn pareto_weekly_cvar_objective_stays_below_mean() {
         // The worst quarter of four draws is never above their mean.
         assert!(worst <= mean + 1e-6 * mean.abs(), "{worst} vs {mean}");
         // Search's draws of its coefficient spread revenue, so the worst quarter sits clearly
-        // below the mean whenever search spends; a plan without search has no spread.
+        // below the mean whenever search spends. A plan without search has no spread.
         if worst < mean - 1_000.0 {
             spread += 1;
         }

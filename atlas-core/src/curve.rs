@@ -942,8 +942,8 @@ impl ResponseModel for ResponseCurveModel {
         true
     }
 
-    /// Every saturation family is non-decreasing for valid parameters, so a curve is monotone
-    /// in the sign of its coefficient.
+    /// Returns true: every saturation family is non-decreasing for valid parameters, so a curve
+    /// is monotone in the sign of its coefficient.
     fn has_monotone_contributions(&self) -> bool {
         true
     }

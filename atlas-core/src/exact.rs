@@ -344,7 +344,9 @@ fn build_tree(
 ) -> Node {
     let n = structure.lower.len();
     let order = laminar_order(&structure.groups, n).unwrap_or_default();
-    // Children of each group, built from the smallest group up.
+
+    // From the largest group down, each group's parent is the smallest group seen so far that
+    // contains its channels, and each channel ends with the smallest group containing it.
     let mut owner: Vec<Option<usize>> = vec![None; n];
     let mut parent_of: Vec<Option<usize>> = vec![None; structure.groups.len()];
     for &g in &order {
@@ -354,6 +356,7 @@ fn build_tree(
             owner[i] = Some(g);
         }
     }
+
     let mut nodes: Vec<Option<Node>> = (0..structure.groups.len()).map(|_| None).collect();
     let mut child_nodes: Vec<Vec<Node>> = (0..structure.groups.len()).map(|_| Vec::new()).collect();
     let mut root_children = Vec::new();
@@ -363,6 +366,8 @@ fn build_tree(
             None => root_children.push(Node::Leaf(i)),
         }
     }
+
+    // From the smallest group up, so that every group is complete before its parent takes it.
     for &g in order.iter().rev() {
         let children = std::mem::take(&mut child_nodes[g]);
         let node = Node::Group {
@@ -374,6 +379,7 @@ fn build_tree(
             None => nodes[g] = Some(node),
         }
     }
+
     root_children.extend(nodes.into_iter().flatten());
     Node::Group {
         children: root_children,
@@ -796,6 +802,8 @@ fn terms_from_differences(
     let floor = Array1::from(structure.lower.clone());
     let base = problem.objective_values(floor.view().insert_axis(Axis(0)))?;
     let mut evaluations = 1;
+
+    // Row i of level t moves channel i alone to that level.
     let mut terms = Vec::with_capacity(levels + 1);
     for t in 0..=levels {
         let mut batch = Array2::zeros((n, n));
@@ -807,12 +815,14 @@ fn terms_from_differences(
         evaluations += n;
         terms.push(&values - &base);
     }
+
     let constant: f64 = base
         .row(0)
         .iter()
         .zip(coefficients)
         .map(|(b, c)| b * c)
         .sum();
+
     // A separable model's whole plan at the top level is the base plus every channel's term.
     let top: Array1<f64> = (0..n)
         .map(|i| structure.lower[i] + (levels as f64 * step).min(structure.capacity[i]))

@@ -674,8 +674,8 @@ impl ResponseModel for FlightedModel {
         self.layout.periods.len() == 1
     }
 
-    /// A cell's response is a saturation curve of its adstocked spend, monotone in the sign of
-    /// its coefficient; with one period that is the whole contribution.
+    /// Returns true with one period: a cell's response is then a saturation curve of its own
+    /// adstocked spend, which is monotone in the sign of its coefficient.
     fn has_monotone_contributions(&self) -> bool {
         self.is_separable()
     }

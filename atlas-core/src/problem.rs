@@ -33,7 +33,7 @@ pub struct SolverSettings {
     pub method: Method,
     /// Limits on evaluations and time of each solve.
     pub limits: Limits,
-    /// How the optimizer turns several objectives into one scalar.
+    /// Rule by which the optimizer turns several objectives into one scalar.
     pub scalarizer: Scalarizer,
 }
 

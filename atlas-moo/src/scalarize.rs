@@ -164,7 +164,7 @@ impl<'a> MultiObjectiveOptimizer<'a> {
         let single = self.problem.objectives.len() == 1 && warm_starts.is_empty();
         let outcome = match self.problem.solver.scalarizer {
             // With one objective every scalarizer is a positive multiple of it, so the solve
-            // behind the normalization is already the answer; its gap is rescaled to the
+            // behind the normalization is already the result. Its gap is rescaled to the
             // normalized units.
             _ if single => {
                 let (anchor, coefficient) = &self.anchors[0];

@@ -236,7 +236,8 @@ pub struct SolverSpec {
     /// Most seconds of each solve (no limit by default).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_seconds: Option<f64>,
-    /// How objectives become one scalar: `weighted_sum` (default) or `chebyshev`.
+    /// Rule that turns the objectives into one scalar: `weighted_sum` (default) or
+    /// `chebyshev`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scalarizer: Option<String>,
     /// Weight of the weighted sum inside the Chebyshev scalarizer (default 0.001).

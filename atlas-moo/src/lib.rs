@@ -4,9 +4,14 @@
 //!   between its ideal and nadir so that a weight is a share of the trade-off.
 //! - [`sweep()`] solves every weight vector of a [`simplex_lattice`] in parallel and flags
 //!   abrupt changes of allocation between neighbouring weights.
-//! - [`nsga2::run`] maps the Pareto front with NSGA-II on any [`Problem`]; [`BudgetProblem`]
-//!   adapts a decision problem to it, repairing every candidate onto the linear constraints.
-//! - [`indicators::hypervolume`] and [`test_problems::Zdt1`] check the search's quality.
+//! - [`nsga2::run`] maps the Pareto front with NSGA-II, or with NSGA-III's reference
+//!   directions ([`nsga3`]) for four or more objectives, on any [`Problem`]. It keeps an
+//!   archive of every non-dominated point, stops by generations, evaluations, time or
+//!   hypervolume stagnation, and can checkpoint and resume. [`BudgetProblem`] adapts a
+//!   decision problem to it, repairing every candidate onto the linear constraints.
+//! - [`indicators`] computes exact hypervolume, IGD, IGD+ and spacing, and picks a knee point
+//!   or the point closest to given weights; [`test_problems`] has the ZDT and DTLZ problems
+//!   with their analytic fronts for checking search settings.
 //!
 //! ```
 //! use atlas_core::ScenarioFile;
@@ -24,6 +29,7 @@
 pub mod budget;
 pub mod indicators;
 pub mod nsga2;
+pub mod nsga3;
 pub mod problem;
 pub mod request;
 pub mod scalarize;

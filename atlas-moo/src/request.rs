@@ -345,11 +345,18 @@ impl OptimizationRequest {
             self.weights,
             self.bounds
         );
-        let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |hash, byte| {
-            (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
-        });
-        format!("{hash:016x}")
+        fnv1a_hex(&text)
     }
+}
+
+/// Returns the 64-bit FNV-1a hash of `text` as 16 hexadecimal digits: a stable fingerprint
+/// of inputs, not a cryptographic hash.
+#[must_use]
+pub fn fnv1a_hex(text: &str) -> String {
+    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    format!("{hash:016x}")
 }
 
 fn marginal_returns(

@@ -42,6 +42,106 @@ pub struct Nsga2Config {
     /// Number of candidates passed to one `Problem::evaluate` call. The batches are
     /// evaluated in parallel and their results concatenated in order.
     pub batch_size: usize,
+    /// Survival step: crowding distance (NSGA-II) or reference directions (NSGA-III).
+    pub algorithm: Algorithm,
+    /// NSGA-III reference directions, each with one non-negative entry per objective.
+    /// `None` uses [`crate::nsga3::default_directions`] for the objective count and
+    /// population. NSGA-II ignores them.
+    pub reference_directions: Option<Vec<Vec<f64>>>,
+    /// Stop before the generation whose offspring would take the evaluation count above
+    /// this. `None` means no limit. Must be at least `population`.
+    pub max_evaluations: Option<usize>,
+    /// Stop after the first generation that ends this many seconds or more after the
+    /// start. `None` means no limit. Time spent before a checkpoint counts after a resume.
+    pub max_seconds: Option<f64>,
+    /// Stop when the hypervolume of the first front stops growing. `None` means never.
+    pub stagnation: Option<Stagnation>,
+    /// Redraw an offspring that repeats a population member or an earlier offspring of the
+    /// same generation, bit for bit, as pymoo's default duplicate elimination does.
+    pub eliminate_duplicates: bool,
+    /// Keep every feasible non-dominated point that the run evaluates, not only the final
+    /// population's.
+    pub archive: bool,
+}
+
+/// Survival step of the search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Algorithm {
+    /// NSGA-III for four or more objectives, where crowding distance no longer spreads a
+    /// front, and NSGA-II otherwise.
+    #[default]
+    Auto,
+    /// Rank, then crowding distance (Deb, Pratap, Agarwal and Meyarivan, 2002).
+    Nsga2,
+    /// Rank, then niching around reference directions (Deb and Jain, 2014).
+    Nsga3,
+}
+
+impl Algorithm {
+    /// Names accepted by [`FromStr`](std::str::FromStr), as the command line spells them.
+    pub const NAMES: [&'static str; 3] = ["auto", "nsga2", "nsga3"];
+
+    /// Returns the algorithm that runs for `n_obj` objectives: `Auto` resolves to NSGA-III
+    /// from four objectives on.
+    #[must_use]
+    pub fn resolve(self, n_obj: usize) -> Self {
+        match self {
+            Self::Auto if n_obj >= 4 => Self::Nsga3,
+            Self::Auto => Self::Nsga2,
+            other => other,
+        }
+    }
+
+    /// Returns the name as the command line spells it.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::Nsga2 => "nsga2",
+            Self::Nsga3 => "nsga3",
+        }
+    }
+}
+
+impl std::str::FromStr for Algorithm {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "auto" => Ok(Self::Auto),
+            "nsga2" | "nsga-ii" => Ok(Self::Nsga2),
+            "nsga3" | "nsga-iii" => Ok(Self::Nsga3),
+            _ => Err(format!(
+                "unknown algorithm {text:?}; use one of {}",
+                Self::NAMES.join(", ")
+            )),
+        }
+    }
+}
+
+/// Hypervolume stagnation: the run stops when the hypervolume of the feasible first front
+/// has grown by less than `tolerance`, relative to its value, over `generations`
+/// generations.
+///
+/// The hypervolume is measured in objectives scaled by the first feasible front's ideal and
+/// nadir points, kept fixed for the whole run, with reference point 1.1 in every scaled
+/// objective.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Stagnation {
+    /// Number of generations over which growth is measured.
+    pub generations: usize,
+    /// Smallest relative growth over that window that counts as progress.
+    pub tolerance: f64,
+}
+
+impl Default for Stagnation {
+    fn default() -> Self {
+        Self {
+            generations: 30,
+            tolerance: 1e-4,
+        }
+    }
 }
 
 impl Default for Nsga2Config {
@@ -56,6 +156,13 @@ impl Default for Nsga2Config {
             seed: 0,
             initial: Vec::new(),
             batch_size: 32,
+            algorithm: Algorithm::Auto,
+            reference_directions: None,
+            max_evaluations: None,
+            max_seconds: None,
+            stagnation: None,
+            eliminate_duplicates: true,
+            archive: true,
         }
     }
 }
@@ -124,6 +231,44 @@ pub enum ConfigError {
         /// The rejected value.
         value: f64,
     },
+    /// An evaluation limit below the initial population, so nothing could run.
+    #[error("max_evaluations is {value}, below population = {population}, so not even the first population fits; raise max_evaluations to at least {population} or remove it")]
+    EvaluationLimitTooSmall {
+        /// The rejected limit.
+        value: usize,
+        /// Configured population size.
+        population: usize,
+    },
+    /// A time limit that is not a positive finite number of seconds.
+    #[error("max_seconds is {value}; set a positive, finite number of seconds or remove it")]
+    InvalidTimeLimit {
+        /// The rejected limit.
+        value: f64,
+    },
+    /// Stagnation settings that could never or would always stop the run.
+    #[error("stagnation has generations = {generations} and tolerance = {tolerance}; use at least 1 generation and a finite tolerance of 0 or more, for example 30 and 1e-4")]
+    InvalidStagnation {
+        /// The window in generations.
+        generations: usize,
+        /// The relative growth tolerance.
+        tolerance: f64,
+    },
+    /// An invalid NSGA-III reference direction.
+    #[error("reference_directions[{index}] is {direction:?}; give {n_obj} finite, non-negative values per direction, not all zero")]
+    InvalidDirection {
+        /// Position of the direction.
+        index: usize,
+        /// The rejected direction.
+        direction: Vec<f64>,
+        /// Number of objectives of the problem.
+        n_obj: usize,
+    },
+    /// An empty list of NSGA-III reference directions.
+    #[error("reference_directions is empty; give at least one direction or remove the key to use the default lattice")]
+    NoDirections,
+    /// NSGA-III's default directions could not be built for this problem.
+    #[error("cannot build NSGA-III reference directions: {0}")]
+    Directions(String),
     /// A problem without decision variables.
     #[error("the problem has n_var = 0; NSGA-II needs at least one decision variable")]
     NoVariables,
@@ -188,6 +333,26 @@ impl Nsga2Config {
         if self.batch_size == 0 {
             return Err(ConfigError::ZeroBatchSize);
         }
+        if let Some(value) = self.max_evaluations {
+            if value < self.population {
+                let population = self.population;
+                return Err(ConfigError::EvaluationLimitTooSmall { value, population });
+            }
+        }
+        if let Some(value) = self.max_seconds {
+            if !(value > 0.0 && value.is_finite()) {
+                return Err(ConfigError::InvalidTimeLimit { value });
+            }
+        }
+        if let Some(stagnation) = self.stagnation {
+            let tolerance = stagnation.tolerance;
+            if stagnation.generations == 0 || !(tolerance >= 0.0 && tolerance.is_finite()) {
+                return Err(ConfigError::InvalidStagnation {
+                    generations: stagnation.generations,
+                    tolerance,
+                });
+            }
+        }
         if self.initial.len() > self.population {
             return Err(ConfigError::TooManyInitial {
                 count: self.initial.len(),
@@ -221,7 +386,8 @@ impl Nsga2Config {
             problem.upper_bounds(),
             problem.n_var(),
         )?;
-        self.check_initial(problem.n_var())
+        self.check_initial(problem.n_var())?;
+        self.check_directions(problem.n_obj())
     }
 
     /// Returns the per-variable mutation probability, resolving `None` to 1/n_var.
@@ -231,6 +397,28 @@ impl Nsga2Config {
             Some(probability) => probability,
             None => 1.0 / n_var.max(1) as f64,
         }
+    }
+
+    fn check_directions(&self, n_obj: usize) -> Result<(), ConfigError> {
+        let Some(directions) = &self.reference_directions else {
+            return Ok(());
+        };
+        if directions.is_empty() {
+            return Err(ConfigError::NoDirections);
+        }
+        for (index, direction) in directions.iter().enumerate() {
+            let valid = direction.len() == n_obj
+                && direction.iter().all(|v| *v >= 0.0 && v.is_finite())
+                && direction.iter().any(|v| *v > 0.0);
+            if !valid {
+                return Err(ConfigError::InvalidDirection {
+                    index,
+                    direction: direction.clone(),
+                    n_obj,
+                });
+            }
+        }
+        Ok(())
     }
 
     fn check_initial(&self, n_var: usize) -> Result<(), ConfigError> {

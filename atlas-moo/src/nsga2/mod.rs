@@ -23,25 +23,34 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod archive;
+mod checkpoint;
 mod config;
 pub mod operators;
+mod progress;
 pub mod ranking;
 mod search;
 #[cfg(test)]
 mod tests;
 
 use std::cmp::Ordering;
+use std::time::Instant;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tracing::debug;
 
-pub use config::{ConfigError, Nsga2Config, MIN_POPULATION};
+pub use checkpoint::{Checkpoint, CheckpointError};
+pub use config::{Algorithm, ConfigError, Nsga2Config, Stagnation, MIN_POPULATION};
 
+use crate::nsga3::{self, Normalization};
 use crate::{Problem, ProblemError};
-use search::{merge_and_select, select_survivors, Ranked, Search};
+use archive::Archive;
+use checkpoint::State;
+use progress::{Progress, TRACKED_OBJECTIVES};
+use search::{merge_and_select, select_survivors, Ranked, Search, Survival};
 
 /// One member of a population.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Solution {
     /// Decision variables, after `Problem::repair`.
     pub x: Vec<f64>,
@@ -53,7 +62,7 @@ pub struct Solution {
 }
 
 /// Progress after one generation's survival step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct GenerationReport {
     /// Generation number, from 1 to `Nsga2Config::generations`.
     pub generation: usize,
@@ -64,29 +73,66 @@ pub struct GenerationReport {
     pub first_front_size: usize,
     /// Number of feasible population members.
     pub feasible: usize,
+    /// Hypervolume of the population's feasible first front, in objectives scaled by the
+    /// ideal and nadir points of the first feasible front of the run, with reference
+    /// point 1.1 in each. `None` when no member is feasible, and for more than five
+    /// objectives unless a stagnation rule needs it.
+    pub hypervolume: Option<f64>,
+    /// Number of archived non-dominated points; 0 when the archive is off.
+    pub archive_size: usize,
+    /// Number of this generation's offspring whose evaluation was NaN, infinite or had a
+    /// negative violation, each counted as infeasible.
+    pub invalid: usize,
 }
 
 /// Reason the search stopped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum Termination {
     /// The configured number of generations ran.
     GenerationsReached,
+    /// Another generation would have gone over `max_evaluations`.
+    EvaluationLimit,
+    /// `max_seconds` passed.
+    TimeLimit,
+    /// The first front's hypervolume stopped growing (see [`Stagnation`]).
+    HypervolumeStagnation,
 }
 
-/// Outcome of an NSGA-II run.
+impl Termination {
+    /// Returns a short phrase for reports.
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::GenerationsReached => "generation limit reached",
+            Self::EvaluationLimit => "evaluation limit reached",
+            Self::TimeLimit => "time limit reached",
+            Self::HypervolumeStagnation => "hypervolume stopped improving",
+        }
+    }
+}
+
+/// Outcome of an NSGA-II or NSGA-III run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Nsga2Result {
     /// Feasible, non-dominated members of the final population, sorted by the first
     /// objective, then the next. Of members with identical objective vectors, only the
     /// first in population order is kept. Empty when no member is feasible.
     pub front: Vec<Solution>,
+    /// Every feasible point evaluated during the run that no other evaluated feasible
+    /// point dominates, one per objective vector, sorted like `front`. Empty when the
+    /// archive is off.
+    pub archive: Vec<Solution>,
     /// The final population, ordered by front rank.
     pub population: Vec<Solution>,
-    /// Number of generations that ran.
+    /// The survival step that ran, `Auto` resolved.
+    pub algorithm: Algorithm,
+    /// Number of generations that ran, counting those before a resumed checkpoint.
     pub generations: usize,
     /// Number of candidates evaluated, the initial population included.
     pub evaluations: usize,
+    /// Number of evaluations counted as infeasible because they were NaN or infinite.
+    pub invalid_evaluations: usize,
     /// Reason the search stopped.
     pub termination: Termination,
     /// One report per generation, in order.
@@ -128,68 +174,288 @@ pub enum Nsga2Error {
         /// Length of the returned violation vector.
         violations: usize,
     },
+    /// NSGA-III's survival step rejected the population, for example a feasible member
+    /// with a NaN objective or a checkpoint's normalization of another objective count.
+    #[error("NSGA-III survival failed in generation {generation}: {error}")]
+    Survival {
+        /// Generation whose survival step failed. 0 is the initial population.
+        generation: usize,
+        /// The survival step's error.
+        error: crate::nsga3::Nsga3Error,
+    },
+    /// Saving or restoring a checkpoint failed.
+    #[error(transparent)]
+    Checkpoint(#[from] CheckpointError),
 }
 
 /// Observer that the search calls once per generation, for example to drive a progress bar.
 pub type Observer<'a> = &'a (dyn Fn(&GenerationReport) + Sync);
 
-/// Runs NSGA-II on `problem` and returns the final front and population.
+/// Function that stores a checkpoint, for example [`Checkpoint::save`] to a fixed path.
+pub type SaveCheckpoint<'a> = &'a (dyn Fn(&Checkpoint) -> Result<(), CheckpointError> + Sync);
+
+/// Optional parts of a run: progress reports, checkpoints and a state to resume from.
+#[derive(Default, Clone, Copy)]
+pub struct RunOptions<'a> {
+    /// Called on the calling thread after each generation.
+    pub observer: Option<Observer<'a>>,
+    /// Called every `checkpoint_every` generations and once when the run stops.
+    pub save_checkpoint: Option<SaveCheckpoint<'a>>,
+    /// Generations between two checkpoints; 0 saves only when the run stops.
+    pub checkpoint_every: usize,
+    /// A checkpoint to continue from instead of a new initial population.
+    pub resume: Option<&'a Checkpoint>,
+    /// The caller's description of the problem, such as a hash of its input file. It is
+    /// stored in every checkpoint, and a resume with another context is rejected.
+    pub context: &'a str,
+}
+
+/// Runs NSGA-II (or NSGA-III, see [`Algorithm`]) on `problem` and returns the final front,
+/// the archive and the population.
 ///
-/// Every candidate, seeded, random or offspring, passes through `Problem::repair` before
-/// its evaluation. `observer`, if given, is called on the calling thread after each
-/// generation. The same configuration gives bit-identical results for any rayon thread
-/// count and batch size, provided the problem evaluates each row independently.
+/// Same as [`run_with`] with only an observer.
 ///
 /// # Errors
 ///
-/// Returns [`Nsga2Error::Config`] when [`Nsga2Config::validate_for_problem`] rejects the
-/// configuration or the problem, [`Nsga2Error::Problem`] when an evaluation fails, and
-/// [`Nsga2Error::EvaluationShape`] when an evaluation has the wrong shape.
+/// See [`run_with`].
 pub fn run<P: Problem + ?Sized>(
     problem: &P,
     config: &Nsga2Config,
     observer: Option<Observer<'_>>,
 ) -> Result<Nsga2Result, Nsga2Error> {
+    let options = RunOptions {
+        observer,
+        ..RunOptions::default()
+    };
+    run_with(problem, config, options)
+}
+
+/// Runs the search with progress reports, checkpoints, or from a checkpoint.
+///
+/// Every candidate, seeded, random or offspring, passes through `Problem::repair` before
+/// its evaluation. The same configuration gives bit-identical results for any rayon thread
+/// count and batch size, provided the problem evaluates each row independently. A run
+/// resumed from a checkpoint ends with the same result as the uninterrupted run, unless
+/// `max_seconds` stops either of them.
+///
+/// # Errors
+///
+/// Returns [`Nsga2Error::Config`] when [`Nsga2Config::validate_for_problem`] rejects the
+/// configuration or the problem, [`Nsga2Error::Problem`] when an evaluation fails,
+/// [`Nsga2Error::EvaluationShape`] when an evaluation has the wrong shape, and
+/// [`Nsga2Error::Checkpoint`] when the checkpoint to resume from belongs to another
+/// problem or settings, or saving a checkpoint fails.
+pub fn run_with<P: Problem + ?Sized>(
+    problem: &P,
+    config: &Nsga2Config,
+    options: RunOptions<'_>,
+) -> Result<Nsga2Result, Nsga2Error> {
     config.validate_for_problem(problem)?;
+    let started = Instant::now();
+    let algorithm = config.algorithm.resolve(problem.n_obj());
+    let directions = match algorithm {
+        Algorithm::Nsga3 => reference_directions(config, problem.n_obj())?,
+        _ => Vec::new(),
+    };
     let search = Search::new(problem, config);
-    let initial = search.evaluate(search.initial_candidates(), 0)?;
-    let mut parents = select_survivors(&initial, config.population);
-    let mut evaluations = initial.candidates.len();
-    let mut history = Vec::with_capacity(config.generations.min(10_000));
-    for generation in 1..=config.generations {
-        let offspring = search.evaluate(search.offspring(&parents, generation), generation)?;
-        evaluations += offspring.candidates.len();
-        parents = merge_and_select(parents.population, offspring, config.population);
-        let report = generation_report(&parents, generation, evaluations);
-        debug!(?report, "NSGA-II generation finished");
-        if let Some(observer) = observer {
+    let mut state = match options.resume {
+        Some(checkpoint) => {
+            checkpoint
+                .clone()
+                .restore(problem, config, algorithm, &directions, options.context)?
+        }
+        None => initial_state(&search, config, algorithm, &directions)?,
+    };
+    let elapsed_before = state.elapsed_seconds;
+    let track = config.stagnation.is_some() || problem.n_obj() <= TRACKED_OBJECTIVES;
+    let save = |state: &State| -> Result<(), Nsga2Error> {
+        if let Some(save) = options.save_checkpoint {
+            let checkpoint = Checkpoint::capture(
+                problem,
+                config,
+                algorithm,
+                &directions,
+                options.context,
+                state,
+            );
+            save(&checkpoint).map_err(|error| CheckpointError::Save {
+                generation: state.generation,
+                message: error.to_string(),
+            })?;
+        }
+        Ok(())
+    };
+    let mut saved_at = None;
+    let termination = loop {
+        if let Some(reason) = stop_reason(config, &state) {
+            break reason;
+        }
+        let generation = state.generation + 1;
+        let offspring =
+            search.evaluate(search.offspring(&state.parents, generation), generation)?;
+        state.evaluations += offspring.candidates.len();
+        state.invalid += offspring.invalid;
+        let invalid = offspring.invalid;
+        if config.archive {
+            state.archive.insert(&offspring);
+        }
+        let parents = std::mem::take(&mut state.parents).population;
+        let mut survival = survival(
+            algorithm,
+            &directions,
+            &mut state.normalization,
+            config,
+            generation,
+        );
+        state.parents = merge_and_select(parents, offspring, config.population, &mut survival)
+            .map_err(|error| Nsga2Error::Survival { generation, error })?;
+        state.generation = generation;
+        state.elapsed_seconds = elapsed_before + started.elapsed().as_secs_f64();
+        let hypervolume = if track {
+            state
+                .progress
+                .record(&first_front_objectives(&state.parents))
+        } else {
+            None
+        };
+        let report = GenerationReport {
+            generation,
+            evaluations: state.evaluations,
+            first_front_size: state.parents.rank.iter().filter(|&&rank| rank == 0).count(),
+            feasible: state
+                .parents
+                .population
+                .violations
+                .iter()
+                .filter(|&&v| v == 0.0)
+                .count(),
+            hypervolume,
+            archive_size: state.archive.len(),
+            invalid,
+        };
+        debug!(?report, "generation finished");
+        if let Some(observer) = options.observer {
             observer(&report);
         }
-        history.push(report);
+        state.history.push(report);
+        if options.checkpoint_every > 0 && generation % options.checkpoint_every == 0 {
+            save(&state)?;
+            saved_at = Some(generation);
+        }
+    };
+    if saved_at != Some(state.generation) {
+        save(&state)?;
     }
-    let population = parents.solutions();
+    let population = state.parents.solutions();
     Ok(Nsga2Result {
         front: feasible_front(&population),
+        archive: state.archive.sorted(),
         population,
-        generations: config.generations,
-        evaluations,
-        termination: Termination::GenerationsReached,
-        history,
+        algorithm,
+        generations: state.generation,
+        evaluations: state.evaluations,
+        invalid_evaluations: state.invalid,
+        termination,
+        history: state.history,
     })
 }
 
-fn generation_report(parents: &Ranked, generation: usize, evaluations: usize) -> GenerationReport {
-    GenerationReport {
-        generation,
-        evaluations,
-        first_front_size: parents.rank.iter().filter(|&&rank| rank == 0).count(),
-        feasible: parents
-            .population
-            .violations
-            .iter()
-            .filter(|&&v| v == 0.0)
-            .count(),
+/// Returns NSGA-III's reference directions: the configured ones, or the default lattice.
+fn reference_directions(config: &Nsga2Config, n_obj: usize) -> Result<Vec<Vec<f64>>, ConfigError> {
+    match &config.reference_directions {
+        Some(directions) => Ok(directions.clone()),
+        None => nsga3::default_directions(n_obj, config.population)
+            .map_err(|error| ConfigError::Directions(error.to_string())),
     }
+}
+
+/// Evaluates the initial population and returns the state before the first generation.
+fn initial_state<P: Problem + ?Sized>(
+    search: &Search<'_, P>,
+    config: &Nsga2Config,
+    algorithm: Algorithm,
+    directions: &[Vec<f64>],
+) -> Result<State, Nsga2Error> {
+    let initial = search.evaluate(search.initial_candidates(), 0)?;
+    let mut archive = Archive::default();
+    if config.archive {
+        archive.insert(&initial);
+    }
+    let mut normalization = Normalization::default();
+    let mut survival = survival(algorithm, directions, &mut normalization, config, 0);
+    let parents =
+        select_survivors(&initial, config.population, &mut survival).map_err(|error| {
+            Nsga2Error::Survival {
+                generation: 0,
+                error,
+            }
+        })?;
+    Ok(State {
+        generation: 0,
+        evaluations: initial.candidates.len(),
+        elapsed_seconds: 0.0,
+        invalid: initial.invalid,
+        parents,
+        archive,
+        progress: Progress::default(),
+        normalization,
+        history: Vec::new(),
+    })
+}
+
+/// Returns the survival step of one generation. NSGA-III's niching draws its ties from the
+/// stream `(seed, generation, 2^63)`, which no offspring stream uses.
+fn survival<'a>(
+    algorithm: Algorithm,
+    directions: &'a [Vec<f64>],
+    normalization: &'a mut Normalization,
+    config: &Nsga2Config,
+    generation: usize,
+) -> Survival<'a> {
+    match algorithm {
+        Algorithm::Nsga3 => Survival::Reference {
+            directions,
+            normalization,
+            rng: Box::new(operators::stream_rng(
+                config.seed,
+                generation as u64,
+                1 << 63,
+            )),
+        },
+        _ => Survival::Crowding,
+    }
+}
+
+/// Returns the reason to stop before the next generation, if there is one.
+fn stop_reason(config: &Nsga2Config, state: &State) -> Option<Termination> {
+    if state.generation >= config.generations {
+        return Some(Termination::GenerationsReached);
+    }
+    if let Some(limit) = config.max_evaluations {
+        if state.evaluations + config.population > limit {
+            return Some(Termination::EvaluationLimit);
+        }
+    }
+    if let Some(limit) = config.max_seconds {
+        if state.generation > 0 && state.elapsed_seconds >= limit {
+            return Some(Termination::TimeLimit);
+        }
+    }
+    if let Some(stagnation) = config.stagnation {
+        if state.progress.stagnated(stagnation) {
+            return Some(Termination::HypervolumeStagnation);
+        }
+    }
+    None
+}
+
+/// Returns the objective vectors of the feasible members of the first front.
+fn first_front_objectives(parents: &Ranked) -> Vec<Vec<f64>> {
+    let population = &parents.population;
+    (0..population.objectives.len())
+        .filter(|&index| parents.rank[index] == 0 && population.violations[index] == 0.0)
+        .map(|index| population.objectives[index].clone())
+        .collect()
 }
 
 /// Returns the feasible non-dominated members, sorted and without duplicate objectives.
@@ -197,15 +463,14 @@ fn feasible_front(population: &[Solution]) -> Vec<Solution> {
     let feasible: Vec<&Solution> = population.iter().filter(|s| s.violation == 0.0).collect();
     let objectives: Vec<Vec<f64>> = feasible.iter().map(|s| s.objectives.clone()).collect();
     let violations = vec![0.0; feasible.len()];
-    let fronts = ranking::fast_non_dominated_sort(&objectives, &violations);
-    let first = fronts.into_iter().next().unwrap_or_default();
+    let first = ranking::first_front(&objectives, &violations);
     let mut front: Vec<Solution> = first.iter().map(|&index| feasible[index].clone()).collect();
     front.sort_by(|a, b| compare_lexicographic(&a.objectives, &b.objectives));
     front.dedup_by(|later, earlier| later.objectives == earlier.objectives);
     front
 }
 
-fn compare_lexicographic(a: &[f64], b: &[f64]) -> Ordering {
+pub(crate) fn compare_lexicographic(a: &[f64], b: &[f64]) -> Ordering {
     a.iter()
         .zip(b)
         .map(|(x, y)| x.total_cmp(y))

@@ -5,27 +5,39 @@
 //! any rayon thread count and batch size, provided the problem evaluates each row
 //! independently of the others in its batch.
 
+use std::collections::HashSet;
+
 use ndarray::Array2;
 use rand::RngExt;
 use rayon::prelude::*;
-use tracing::debug;
+use tracing::warn;
 
 use super::config::Nsga2Config;
 use super::operators::{binary_tournament, polynomial_mutation, sbx_crossover, stream_rng, Bounds};
 use super::ranking::{
-    crowded_comparison, crowding_distance, fast_non_dominated_sort, sanitize_violation,
+    crowded_comparison, crowding_distance, non_dominated_sort, sanitize_violation,
 };
 use super::{Nsga2Error, Solution};
+use crate::nsga3::{self, Normalization, Nsga3Error};
 use crate::{Evaluation, Problem};
+use rand_chacha::ChaCha8Rng;
+
+/// Number of times an offspring that duplicates an earlier candidate is drawn again before
+/// the duplicate is kept. pymoo's mating loop gives up after 100 rounds for a whole batch.
+const MAX_REDRAWS: u64 = 20;
 
 /// Evaluated candidates, one entry per candidate in each vector.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(super) struct Population {
     pub candidates: Vec<Vec<f64>>,
     pub objectives: Vec<Vec<f64>>,
     /// Sanitized violations. A NaN or negative violation, or a NaN or infinite objective,
     /// became +inf.
     pub violations: Vec<f64>,
+    /// Number of candidates whose results were NaN or infinite, or whose violation was
+    /// negative, in the batch that created this population. Not carried by `append`.
+    #[serde(default)]
+    pub invalid: usize,
 }
 
 impl Population {
@@ -41,16 +53,30 @@ impl Population {
 }
 
 /// A population after survival, with each member's front rank and crowding distance.
-#[derive(Debug, Clone, Default)]
+///
+/// NSGA-III survivors carry crowding distance 0, and its tournament looks at feasibility
+/// only (see [`Ranked::beats`]).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(super) struct Ranked {
     pub population: Population,
     pub rank: Vec<usize>,
     pub crowding: Vec<f64>,
+    /// Whether the tournament compares feasibility only, as NSGA-III's does.
+    pub feasibility_tournament: bool,
 }
 
 impl Ranked {
-    /// Returns whether member `a` beats member `b` by the crowded comparison.
+    /// Returns whether member `a` beats member `b` in a binary tournament.
+    ///
+    /// NSGA-II uses the crowded comparison: lower rank, then larger crowding distance.
+    /// NSGA-III prefers a feasible member to an infeasible one and the smaller violation
+    /// of two infeasible ones. Otherwise neither wins and the tournament draws a coin.
     fn beats(&self, a: usize, b: usize) -> bool {
+        if self.feasibility_tournament {
+            let violations = &self.population.violations;
+            let (va, vb) = (violations[a], violations[b]);
+            return va < vb;
+        }
         let ordering = crowded_comparison(
             self.rank[a],
             self.crowding[a],
@@ -123,23 +149,58 @@ impl<'a, P: Problem + ?Sized> Search<'a, P> {
     /// Creates one repaired offspring per population member.
     ///
     /// Pair `k` of generation `g` draws its tournaments, crossover and mutation from the
-    /// stream `(seed, g, k)`. An odd population drops the last pair's second child.
+    /// stream `(seed, g, k)`. An odd population drops the last pair's second child. With
+    /// duplicate elimination, a child equal bit for bit to a parent or to an earlier child
+    /// is drawn again from the pair's stream `(seed, g, k + 2^32 · attempt)`, up to
+    /// 20 times, and kept as it is after that.
     pub fn offspring(&self, parents: &Ranked, generation: usize) -> Vec<Vec<f64>> {
         let size = parents.population.len();
         let pairs: Vec<[Vec<f64>; 2]> = (0..size.div_ceil(2))
             .into_par_iter()
-            .map(|pair| self.offspring_pair(parents, generation, pair))
+            .map(|pair| self.offspring_pair(parents, generation, pair, 0))
             .collect();
         let mut children: Vec<Vec<f64>> = pairs.into_iter().flatten().collect();
         children.truncate(size);
+        if self.config.eliminate_duplicates {
+            self.redraw_duplicates(parents, generation, &mut children);
+        }
         children
     }
 
-    fn offspring_pair(&self, parents: &Ranked, generation: usize, pair: usize) -> [Vec<f64>; 2] {
+    /// Replaces children that repeat an earlier candidate, in child order, so the result
+    /// does not depend on the thread count.
+    fn redraw_duplicates(&self, parents: &Ranked, generation: usize, children: &mut [Vec<f64>]) {
+        let key = |x: &[f64]| -> Vec<u64> { x.iter().map(|v| v.to_bits()).collect() };
+        let mut seen: HashSet<Vec<u64>> = parents
+            .population
+            .candidates
+            .iter()
+            .map(|x| key(x))
+            .collect();
+        for (index, child) in children.iter_mut().enumerate() {
+            let mut attempt = 0;
+            while seen.contains(&key(child)) && attempt < MAX_REDRAWS {
+                attempt += 1;
+                let pair = self.offspring_pair(parents, generation, index / 2, attempt);
+                let [first, second] = pair;
+                *child = if index % 2 == 0 { first } else { second };
+            }
+            seen.insert(key(child));
+        }
+    }
+
+    fn offspring_pair(
+        &self,
+        parents: &Ranked,
+        generation: usize,
+        pair: usize,
+        attempt: u64,
+    ) -> [Vec<f64>; 2] {
         let config = self.config;
         let bounds = self.bounds();
         let size = parents.population.len();
-        let mut rng = stream_rng(config.seed, generation as u64, pair as u64);
+        let stream = pair as u64 | (attempt << 32);
+        let mut rng = stream_rng(config.seed, generation as u64, stream);
         let first_parent = binary_tournament(&mut rng, size, |a, b| parents.beats(a, b));
         let second_parent = binary_tournament(&mut rng, size, |a, b| parents.beats(a, b));
         let mut first = parents.population.candidates[first_parent].clone();
@@ -182,17 +243,7 @@ impl<'a, P: Problem + ?Sized> Search<'a, P> {
             self.check_shape(&evaluation, batch.len(), generation)?;
             push_evaluated(&mut population, batch, &evaluation);
         }
-        let infeasible = population
-            .violations
-            .iter()
-            .filter(|v| v.is_infinite())
-            .count();
-        if infeasible > 0 {
-            debug!(
-                generation,
-                infeasible, "candidates with NaN or infinite results count as infeasible"
-            );
-        }
+        log_invalid(&mut population, &candidates, generation);
         Ok(population)
     }
 
@@ -219,6 +270,29 @@ impl<'a, P: Problem + ?Sized> Search<'a, P> {
     }
 }
 
+/// Counts the candidates that sanitizing made infeasible and logs the first one's reason.
+fn log_invalid(population: &mut Population, candidates: &[Vec<f64>], generation: usize) {
+    let invalid: Vec<usize> = (0..population.len())
+        .filter(|&index| population.violations[index] == f64::INFINITY)
+        .collect();
+    population.invalid = invalid.len();
+    let Some(&first) = invalid.first() else {
+        return;
+    };
+    let objectives = &population.objectives[first];
+    let reason = match objectives.iter().position(|value| !value.is_finite()) {
+        Some(objective) => format!("objective {objective} is {}", objectives[objective]),
+        None => "the violation is NaN, negative or infinite".to_string(),
+    };
+    warn!(
+        generation,
+        count = invalid.len(),
+        first_candidate = ?candidates[first],
+        "{} candidates count as infeasible because their evaluation is invalid; first: {reason}",
+        invalid.len()
+    );
+}
+
 fn batch_matrix(batch: &[Vec<f64>], n_var: usize) -> Array2<f64> {
     Array2::from_shape_fn((batch.len(), n_var), |(row, column)| {
         batch[row].get(column).copied().unwrap_or(f64::NAN)
@@ -237,23 +311,78 @@ fn push_evaluated(population: &mut Population, batch: &[Vec<f64>], evaluation: &
     }
 }
 
-/// Merges parents and offspring and keeps the best `size` by rank, then crowding distance.
-///
-/// Whole fronts are kept in order while they fit. The front that does not fit keeps its
-/// members with the largest crowding distance, ties broken by index. Each survivor keeps
-/// the rank and crowding distance computed in the merged population.
+/// The survival step: which members of the merged population go on.
+pub(super) enum Survival<'a> {
+    /// NSGA-II: whole fronts in rank order, the last one cut by crowding distance.
+    Crowding,
+    /// NSGA-III: whole fronts in rank order, the last one cut by niching around reference
+    /// directions.
+    Reference {
+        directions: &'a [Vec<f64>],
+        normalization: &'a mut Normalization,
+        rng: Box<ChaCha8Rng>,
+    },
+}
+
+/// Merges parents and offspring and keeps the best `size` members; see
+/// [`select_survivors`].
 pub(super) fn merge_and_select(
     mut parents: Population,
     offspring: Population,
     size: usize,
-) -> Ranked {
+    survival: &mut Survival<'_>,
+) -> Result<Ranked, Nsga3Error> {
     parents.append(offspring);
-    select_survivors(&parents, size)
+    select_survivors(&parents, size, survival)
 }
 
-/// Keeps the best `size` members of `population`; see [`merge_and_select`].
-pub(super) fn select_survivors(population: &Population, size: usize) -> Ranked {
-    let fronts = fast_non_dominated_sort(&population.objectives, &population.violations);
+/// Keeps the best `size` members of `population`.
+///
+/// Whole fronts are kept in order while they fit. With crowding survival, the front that
+/// does not fit keeps its members with the largest crowding distance, ties broken by
+/// index, and each survivor keeps the rank and crowding distance computed in the merged
+/// population. With reference survival, NSGA-III's niching cuts that front and every
+/// crowding distance is 0.
+pub(super) fn select_survivors(
+    population: &Population,
+    size: usize,
+    survival: &mut Survival<'_>,
+) -> Result<Ranked, Nsga3Error> {
+    let fronts = non_dominated_sort(&population.objectives, &population.violations);
+    match survival {
+        Survival::Crowding => Ok(crowding_survivors(population, &fronts, size)),
+        Survival::Reference {
+            directions,
+            normalization,
+            rng,
+        } => {
+            let mut rank = vec![0; population.len()];
+            for (level, front) in fronts.iter().enumerate() {
+                for &index in front {
+                    rank[index] = level;
+                }
+            }
+            let survivors = nsga3::select(
+                &population.objectives,
+                &population.violations,
+                &fronts,
+                size,
+                directions,
+                normalization,
+                rng,
+            )?;
+            let chosen: Vec<(usize, usize, f64)> = survivors
+                .into_iter()
+                .map(|index| (index, rank[index], 0.0))
+                .collect();
+            let mut ranked = gather(population, &chosen);
+            ranked.feasibility_tournament = true;
+            Ok(ranked)
+        }
+    }
+}
+
+fn crowding_survivors(population: &Population, fronts: &[Vec<usize>], size: usize) -> Ranked {
     let mut chosen: Vec<(usize, usize, f64)> = Vec::with_capacity(size);
     for (rank, front) in fronts.iter().enumerate() {
         if chosen.len() >= size {

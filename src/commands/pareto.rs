@@ -5,7 +5,10 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use atlas_core::SolverSettings;
 use atlas_core::{Problem, Sense};
-use atlas_moo::nsga2::{self, GenerationReport, Nsga2Config, Termination};
+use atlas_moo::nsga2::{
+    self, Algorithm, Checkpoint, CheckpointError, GenerationReport, Nsga2Config, Nsga2Error,
+    RunOptions, Stagnation, Termination,
+};
 use atlas_moo::{BudgetProblem, MultiObjectiveOptimizer};
 use atlas_report::{render_front, ChartSize, FrontChart, ImageFormat, MAX_OBJECTIVES};
 use clap::Args;
@@ -33,11 +36,155 @@ pub struct ParetoArgs {
     /// Seed of every random choice (default: the scenario's solver.seed, else 1).
     #[arg(long, value_name = "SEED")]
     seed: Option<u64>,
-    /// Folder for front.csv, front.json and the front charts.
+    #[command(flatten)]
+    search: SearchArgs,
+    /// Folder for front.csv, archive.csv, front.json and the front charts.
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
     #[command(flatten)]
     charts: ChartArgs,
+}
+
+/// Options of the Pareto search: survival step, stopping rules and checkpoints.
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// Survival step: nsga2 (crowding distance), nsga3 (reference directions), or auto,
+    /// which picks nsga3 for four or more objectives and nsga2 otherwise.
+    #[arg(long, value_name = "NAME", default_value = "auto")]
+    pub algorithm: String,
+    /// Stop the search before a generation that would take its evaluation count above N.
+    #[arg(long, value_name = "N")]
+    pub search_evaluations: Option<usize>,
+    /// Stop the search after the first generation that ends SECONDS or more after its start.
+    /// Such a run can differ from run to run; the other limits cannot.
+    #[arg(long, value_name = "SECONDS")]
+    pub search_seconds: Option<f64>,
+    /// Stop when the front's hypervolume grows by less than --stagnation-tolerance, relative to
+    /// its value, over this many generations.
+    #[arg(long, value_name = "GENERATIONS")]
+    pub stagnation: Option<usize>,
+    /// Relative hypervolume growth that counts as progress for --stagnation.
+    #[arg(
+        long,
+        value_name = "FRACTION",
+        default_value_t = 1e-4,
+        requires = "stagnation"
+    )]
+    pub stagnation_tolerance: f64,
+    /// Save the search state to FILE every --checkpoint-every generations and when the search
+    /// stops, replacing the file atomically each time.
+    #[arg(long, value_name = "FILE")]
+    pub checkpoint: Option<PathBuf>,
+    /// Generations between two checkpoints.
+    #[arg(long, value_name = "N", default_value_t = 10, requires = "checkpoint")]
+    pub checkpoint_every: usize,
+    /// Continue from the --checkpoint file instead of starting again. The scenario and the
+    /// search settings must match the saved run; --generations and the stopping limits may
+    /// change. The result equals that of an uninterrupted run.
+    #[arg(long, requires = "checkpoint")]
+    pub resume: bool,
+}
+
+impl SearchArgs {
+    /// Writes the options into `config`.
+    ///
+    /// # Errors
+    ///
+    /// Returns an input error that names the option when a value is invalid.
+    pub fn apply(&self, config: &mut Nsga2Config) -> Result<()> {
+        config.algorithm = self
+            .algorithm
+            .parse()
+            .map_err(|message: String| super::InputError(format!("--algorithm: {message}")))?;
+        let input = |message: String| -> anyhow::Error { super::InputError(message).into() };
+        if let Some(seconds) = self.search_seconds {
+            if !(seconds > 0.0 && seconds.is_finite()) {
+                return Err(input(format!(
+                    "--search-seconds is {seconds}; give a positive number of seconds"
+                )));
+            }
+        }
+        if let Some(limit) = self.search_evaluations {
+            if limit < config.population {
+                return Err(input(format!(
+                    "--search-evaluations is {limit}, below the population of {}, so not even \
+                     the first population fits; raise it or lower --population",
+                    config.population
+                )));
+            }
+        }
+        if self.stagnation == Some(0) {
+            return Err(input(
+                "--stagnation is 0; give the number of generations to compare, 1 or more".into(),
+            ));
+        }
+        let tolerance = self.stagnation_tolerance;
+        if !(tolerance >= 0.0 && tolerance.is_finite()) {
+            return Err(input(format!(
+                "--stagnation-tolerance is {tolerance}; give a relative growth of 0 or more, \
+                 such as 1e-4"
+            )));
+        }
+        config.max_evaluations = self.search_evaluations;
+        config.max_seconds = self.search_seconds;
+        config.stagnation = self.stagnation.map(|generations| Stagnation {
+            generations,
+            tolerance: self.stagnation_tolerance,
+        });
+        if self.checkpoint.is_some() && self.checkpoint_every == 0 {
+            return Err(super::InputError(
+                "--checkpoint-every is 0; give the number of generations between checkpoints, \
+                 1 or more"
+                    .into(),
+            )
+            .into());
+        }
+        Ok(())
+    }
+
+    /// Runs the search on `problem` with these checkpoint options. `context` identifies the
+    /// problem in the checkpoint, so a resume on another scenario fails.
+    ///
+    /// # Errors
+    ///
+    /// Returns an input error for an invalid configuration, a missing or mismatching
+    /// checkpoint, and the search's own error otherwise.
+    pub fn run<P: atlas_moo::Problem + ?Sized>(
+        &self,
+        problem: &P,
+        config: &Nsga2Config,
+        observer: nsga2::Observer<'_>,
+        context: &str,
+    ) -> Result<nsga2::Nsga2Result> {
+        let resume = match (&self.checkpoint, self.resume) {
+            (Some(path), true) => Some(
+                Checkpoint::load(path)
+                    .map_err(|error| super::InputError(format!("--resume: {error}")))?,
+            ),
+            _ => None,
+        };
+        let save = |checkpoint: &Checkpoint| match &self.checkpoint {
+            Some(path) => checkpoint.save(path),
+            None => Ok(()),
+        };
+        let options = RunOptions {
+            observer: Some(observer),
+            save_checkpoint: self
+                .checkpoint
+                .as_ref()
+                .map(|_| &save as nsga2::SaveCheckpoint<'_>),
+            checkpoint_every: self.checkpoint_every,
+            resume: resume.as_ref(),
+            context,
+        };
+        nsga2::run_with(problem, config, options).map_err(|error| match error {
+            Nsga2Error::Config(config) => super::InputError(config.to_string()).into(),
+            Nsga2Error::Checkpoint(
+                error @ (CheckpointError::Mismatch { .. } | CheckpointError::Decode(_)),
+            ) => super::InputError(format!("--resume: {error}")).into(),
+            other => anyhow::Error::new(other),
+        })
+    }
 }
 
 /// One plan of the front.
@@ -59,17 +206,30 @@ struct FrontOutput<'a> {
     population: usize,
     generations: usize,
     evaluations: usize,
+    algorithm: Algorithm,
     termination: Termination,
+    termination_reason: &'static str,
+    /// Hypervolume of the final front in the search's scaled objectives (see
+    /// `GenerationReport::hypervolume`).
+    hypervolume: Option<f64>,
     channels: Vec<String>,
     objectives: Vec<ObjectiveInfo>,
     current: Member,
     chosen: Member,
     members: Vec<Member>,
+    /// Every feasible non-dominated plan the search evaluated.
+    archive: Vec<Member>,
     history: &'a [GenerationReport],
 }
 
 /// Every file the search writes, so a rerun can remove stale ones.
-const OUTPUT_FILES: [&str; 4] = ["front.json", "front.csv", "pareto.svg", "pareto.png"];
+const OUTPUT_FILES: [&str; 5] = [
+    "front.json",
+    "front.csv",
+    "archive.csv",
+    "pareto.svg",
+    "pareto.png",
+];
 
 /// Runs the search.
 pub fn run(args: &ParetoArgs, global: Global) -> Result<()> {
@@ -90,16 +250,13 @@ pub fn run(args: &ParetoArgs, global: Global) -> Result<()> {
     super::ensure_anchors_feasible(&problem, &optimizer)?;
     let chosen = optimizer.optimize()?;
     super::ensure_feasible(&problem, &chosen.spend, "the weighted optimum")?;
-    let config = search_config(&settings, &problem, &optimizer, &chosen.spend);
+    let mut config = search_config(&settings, &problem, &optimizer, &chosen.spend);
+    args.search.apply(&mut config)?;
     let bar = progress_bar(global, config.generations as u64, "generations");
     let observer = |report: &GenerationReport| bar.set_position(report.generation as u64);
-    let result =
-        nsga2::run(&BudgetProblem::new(&problem), &config, Some(&observer)).map_err(|error| {
-            match error {
-                nsga2::Nsga2Error::Config(config) => super::InputError(config.to_string()).into(),
-                other => anyhow::Error::new(other),
-            }
-        })?;
+    let context = problem_fingerprint(&problem);
+    let budget = BudgetProblem::new(&problem);
+    let result = args.search.run(&budget, &config, &observer, &context)?;
     bar.finish_and_clear();
 
     let output = FrontOutput {
@@ -111,7 +268,10 @@ pub fn run(args: &ParetoArgs, global: Global) -> Result<()> {
         population: config.population,
         generations: result.generations,
         evaluations: result.evaluations,
+        algorithm: result.algorithm,
         termination: result.termination,
+        termination_reason: result.termination.label(),
+        hypervolume: result.history.last().and_then(|report| report.hypervolume),
         channels: problem.space.names(),
         objectives: objective_info(&problem),
         current: Member {
@@ -125,6 +285,7 @@ pub fn run(args: &ParetoArgs, global: Global) -> Result<()> {
             objectives: chosen.objectives,
         },
         members: front_members(&problem, &result.front)?,
+        archive: front_members(&problem, &result.archive)?,
         history: &result.history,
     };
     let folder = write_outputs(&problem, &output, &args.out, &formats, size)?;
@@ -173,7 +334,23 @@ fn search_config(
     }
 }
 
-/// Writes front.json, front.csv and the charts through a staging folder.
+/// Hashes the parts of a scenario that define the search's problem with 64-bit FNV-1a over
+/// their debug text, so a checkpoint cannot resume on another scenario.
+fn problem_fingerprint(problem: &Problem) -> String {
+    let text = format!(
+        "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+        problem.model,
+        problem.space,
+        problem.layout,
+        problem.constraints,
+        problem.objectives,
+        problem.current
+    );
+    let hash = atlas_moo::request::fnv1a_hex(&text);
+    format!("scenario {} {hash}", problem.name)
+}
+
+/// Writes front.json, front.csv, archive.csv and the charts through a staging folder.
 fn write_outputs(
     problem: &Problem,
     output: &FrontOutput<'_>,
@@ -184,6 +361,10 @@ fn write_outputs(
     let stage = StagedDir::new(out, &OUTPUT_FILES)?;
     stage.write("front.json", &json_bytes(output)?)?;
     stage.write("front.csv", csv_text(problem, &output.members)?.as_bytes())?;
+    stage.write(
+        "archive.csv",
+        csv_text(problem, &output.archive)?.as_bytes(),
+    )?;
     let chart = FrontChart {
         title: format!("{}: Pareto front", problem.name),
         objective_labels: objective_labels(problem),
@@ -261,15 +442,22 @@ fn render(problem: &Problem, output: &FrontOutput<'_>, folder: &std::path::Path)
         ]);
     }
     format!(
-        "Scenario: {}\nNSGA-II: population {}, {} generations, seed {}, {} evaluations\n\
-         Front: {} plans, every one satisfying every constraint\n\n{}\n\
-         chosen = the weighted optimum at the scenario's weights\nWrote front.csv, front.json and pareto charts to {}\n",
+        "Scenario: {}\n{}: population {}, {} generations, seed {}, {} evaluations, stopped: {}\n\
+         Front: {} plans, every one satisfying every constraint; archive: {} plans\n\n{}\n\
+         chosen = the weighted optimum at the scenario's weights\n\
+         Wrote front.csv, archive.csv, front.json and pareto charts to {}\n",
         problem.name,
+        match output.algorithm {
+            Algorithm::Nsga3 => "NSGA-III",
+            _ => "NSGA-II",
+        },
         output.population,
         output.generations,
         output.seed,
         number(output.evaluations as f64, 0),
+        output.termination_reason,
         output.members.len(),
+        output.archive.len(),
         table.render(),
         folder.display()
     )

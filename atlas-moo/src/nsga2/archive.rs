@@ -31,9 +31,12 @@ impl Archive {
             self.members = combined;
             return;
         }
-        let objectives: Vec<Vec<f64>> = combined.iter().map(|s| s.objectives.clone()).collect();
-        let kept = first_front(&objectives, &vec![0.0; combined.len()]);
-        let mut order: Vec<usize> = kept;
+        // Moving the objective vectors out and back avoids copying the whole archive.
+        let mut objectives: Vec<Vec<f64>> = combined
+            .iter_mut()
+            .map(|member| std::mem::take(&mut member.objectives))
+            .collect();
+        let mut order = first_front(&objectives, &vec![0.0; combined.len()]);
         // Stable sort by objectives, so the earliest of equal vectors comes first.
         order.sort_by(|&a, &b| compare_lexicographic(&objectives[a], &objectives[b]));
         order.dedup_by(|later, earlier| objectives[*later] == objectives[*earlier]);
@@ -41,7 +44,11 @@ impl Archive {
         let mut slots: Vec<Option<Solution>> = combined.into_iter().map(Some).collect();
         self.members = order
             .into_iter()
-            .filter_map(|index| slots[index].take())
+            .filter_map(|index| {
+                let mut member = slots[index].take()?;
+                member.objectives = std::mem::take(&mut objectives[index]);
+                Some(member)
+            })
             .collect();
     }
 

@@ -381,20 +381,20 @@ fn initial_state<P: Problem + ?Sized>(
     if config.archive {
         archive.insert(&initial);
     }
+    let (evaluations, invalid) = (initial.candidates.len(), initial.invalid);
     let mut normalization = Normalization::default();
     let mut survival = survival(algorithm, directions, &mut normalization, config, 0);
-    let parents =
-        select_survivors(&initial, config.population, &mut survival).map_err(|error| {
-            Nsga2Error::Survival {
-                generation: 0,
-                error,
-            }
-        })?;
+    let parents = select_survivors(initial, config.population, &mut survival).map_err(|error| {
+        Nsga2Error::Survival {
+            generation: 0,
+            error,
+        }
+    })?;
     Ok(State {
         generation: 0,
-        evaluations: initial.candidates.len(),
+        evaluations,
         elapsed_seconds: 0.0,
-        invalid: initial.invalid,
+        invalid,
         parents,
         archive,
         progress: Progress::default(),

@@ -6,6 +6,7 @@
 //! independently of the others in its batch.
 
 use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use ndarray::Array2;
 use rand::RngExt;
@@ -20,6 +21,7 @@ use super::ranking::{
 use super::{Nsga2Error, Solution};
 use crate::nsga3::{self, Normalization, Nsga3Error};
 use crate::{Evaluation, Problem};
+use atlas_core::solve::splitmix64;
 use rand_chacha::ChaCha8Rng;
 
 /// Number of times an offspring that duplicates an earlier candidate is drawn again before
@@ -171,7 +173,7 @@ impl<'a, P: Problem + ?Sized> Search<'a, P> {
     /// does not depend on the thread count.
     fn redraw_duplicates(&self, parents: &Ranked, generation: usize, children: &mut [Vec<f64>]) {
         let key = |x: &[f64]| -> Vec<u64> { x.iter().map(|v| v.to_bits()).collect() };
-        let mut seen: HashSet<Vec<u64>> = parents
+        let mut seen: HashSet<Vec<u64>, BuildHasherDefault<BitsHasher>> = parents
             .population
             .candidates
             .iter()
@@ -270,6 +272,25 @@ impl<'a, P: Problem + ?Sized> Search<'a, P> {
     }
 }
 
+/// Hashes bit patterns of candidates with SplitMix64 steps: much cheaper than SipHash, and
+/// the duplicate check needs no protection against chosen collisions.
+#[derive(Default)]
+struct BitsHasher(u64);
+
+impl Hasher for BitsHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0_u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = splitmix64(self.0 ^ u64::from_le_bytes(word));
+        }
+    }
+}
+
 /// Counts the candidates that sanitizing made infeasible and logs the first one's reason.
 fn log_invalid(population: &mut Population, candidates: &[Vec<f64>], generation: usize) {
     let invalid: Vec<usize> = (0..population.len())
@@ -333,7 +354,7 @@ pub(super) fn merge_and_select(
     survival: &mut Survival<'_>,
 ) -> Result<Ranked, Nsga3Error> {
     parents.append(offspring);
-    select_survivors(&parents, size, survival)
+    select_survivors(parents, size, survival)
 }
 
 /// Keeps the best `size` members of `population`.
@@ -344,13 +365,16 @@ pub(super) fn merge_and_select(
 /// population. With reference survival, NSGA-III's niching cuts that front and every
 /// crowding distance is 0.
 pub(super) fn select_survivors(
-    population: &Population,
+    population: Population,
     size: usize,
     survival: &mut Survival<'_>,
 ) -> Result<Ranked, Nsga3Error> {
     let fronts = non_dominated_sort(&population.objectives, &population.violations);
     match survival {
-        Survival::Crowding => Ok(crowding_survivors(population, &fronts, size)),
+        Survival::Crowding => {
+            let chosen = crowding_survivors(&population, &fronts, size);
+            Ok(gather(population, &chosen))
+        }
         Survival::Reference {
             directions,
             normalization,
@@ -382,7 +406,12 @@ pub(super) fn select_survivors(
     }
 }
 
-fn crowding_survivors(population: &Population, fronts: &[Vec<usize>], size: usize) -> Ranked {
+/// Returns `(index, rank, crowding distance)` of each survivor, in survivor order.
+fn crowding_survivors(
+    population: &Population,
+    fronts: &[Vec<usize>],
+    size: usize,
+) -> Vec<(usize, usize, f64)> {
     let mut chosen: Vec<(usize, usize, f64)> = Vec::with_capacity(size);
     for (rank, front) in fronts.iter().enumerate() {
         if chosen.len() >= size {
@@ -408,20 +437,17 @@ fn crowding_survivors(population: &Population, fronts: &[Vec<usize>], size: usiz
                 .map(|(index, crowding)| (index, rank, crowding)),
         );
     }
-    gather(population, &chosen)
+    chosen
 }
 
-fn gather(population: &Population, chosen: &[(usize, usize, f64)]) -> Ranked {
+/// Moves the chosen members out of `population`, which the caller no longer needs.
+fn gather(mut population: Population, chosen: &[(usize, usize, f64)]) -> Ranked {
     let mut ranked = Ranked::default();
     for &(index, rank, crowding) in chosen {
-        ranked
-            .population
-            .candidates
-            .push(population.candidates[index].clone());
-        ranked
-            .population
-            .objectives
-            .push(population.objectives[index].clone());
+        let candidate = std::mem::take(&mut population.candidates[index]);
+        let objectives = std::mem::take(&mut population.objectives[index]);
+        ranked.population.candidates.push(candidate);
+        ranked.population.objectives.push(objectives);
         ranked
             .population
             .violations

@@ -54,8 +54,10 @@ enum Command {
     Sweep(commands::sweep::SweepArgs),
     /// Find the least spend that brings one KPI to a target, and the plan that does.
     Target(commands::target::TargetArgs),
-    /// Map the Pareto front of the objectives with NSGA-II.
+    /// Map the Pareto front of the objectives with NSGA-II, or NSGA-III from four objectives.
     Pareto(commands::pareto::ParetoArgs),
+    /// Run the Pareto search on a ZDT or DTLZ problem and score it against the true front.
+    TestProblem(commands::test_problem::TestProblemArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -155,6 +157,7 @@ fn main() -> ExitCode {
         Command::Sweep(args) => commands::sweep::run(&args, global),
         Command::Target(args) => commands::target::run(&args, global),
         Command::Pareto(args) => commands::pareto::run(&args, global),
+        Command::TestProblem(args) => commands::test_problem::run(&args, global),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

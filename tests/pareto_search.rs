@@ -189,3 +189,76 @@ fn archive_plans_satisfy_rules() {
     let csv = std::fs::read_to_string(dir.path().join("out/archive.csv")).unwrap();
     assert_eq!(csv.lines().count(), archive.len() + 1);
 }
+
+#[test]
+fn test_problem_reports_every_seed() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "test-problem",
+        "zdt1",
+        "--population",
+        "40",
+        "--generations",
+        "60",
+        "--seeds",
+        "1,2,3",
+        "--output-format",
+        "json",
+    ];
+    let report = common::json(&atlas(&args, dir.path()));
+    assert_eq!(report["problem"], "zdt1");
+    assert_eq!(report["algorithm"], "nsga2");
+    assert_eq!(report["n_var"], 30);
+    let runs = report["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 3);
+    let truth = report["true_front_hypervolume"].as_f64().unwrap();
+    assert!((truth - 0.876_667).abs() < 1e-6, "{truth}");
+    for run in runs {
+        let hypervolume = run["hypervolume"].as_f64().unwrap();
+        assert!(hypervolume > 0.3, "{hypervolume}");
+        assert!(hypervolume < truth, "{hypervolume}");
+        assert!(run["igd"].as_f64().unwrap() > 0.0);
+        assert_eq!(run["evaluations"], 40 * 61);
+    }
+}
+
+#[test]
+fn test_problem_switches_to_nsga3() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "test-problem",
+        "dtlz2",
+        "--n-obj",
+        "4",
+        "--population",
+        "40",
+        "--generations",
+        "20",
+        "--seeds",
+        "1",
+        "--output-format",
+        "json",
+    ];
+    let report = common::json(&atlas(&args, dir.path()));
+    assert_eq!(report["algorithm"], "nsga3");
+    assert_eq!(report["n_obj"], 4);
+    // The unit sphere's positive orthant cut from the cube of side 1.1: 1.1^4 - pi^2/32.
+    let truth = report["true_front_hypervolume"].as_f64().unwrap();
+    let expected = 1.1_f64.powi(4) - std::f64::consts::PI.powi(2) / 32.0;
+    assert!((truth - expected).abs() < 1e-9, "{truth}");
+}
+
+#[test]
+fn test_problem_rejects_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&[&str], &str); 3] = [
+        (&["test-problem", "zdt5"], "dtlz7"),
+        (&["test-problem", "zdt1", "--n-obj", "3"], "n_obj"),
+        (&["test-problem", "zdt1", "--population", "2"], "population is 2"),
+    ];
+    for (args, fragment) in cases {
+        let output = atlas(args, dir.path());
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", stderr(&output));
+        assert!(stderr(&output).contains(fragment), "{args:?}: {}", stderr(&output));
+    }
+}

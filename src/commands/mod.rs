@@ -8,6 +8,7 @@ pub mod optimize;
 pub mod pareto;
 pub mod sweep;
 pub mod target;
+pub mod test_problem;
 
 use std::io::Write;
 use std::path::Path;

@@ -254,11 +254,23 @@ fn test_problem_rejects_bad_input() {
     let cases: [(&[&str], &str); 3] = [
         (&["test-problem", "zdt5"], "dtlz7"),
         (&["test-problem", "zdt1", "--n-obj", "3"], "n_obj"),
-        (&["test-problem", "zdt1", "--population", "2"], "population is 2"),
+        (
+            &["test-problem", "zdt1", "--population", "2"],
+            "population is 2",
+        ),
     ];
     for (args, fragment) in cases {
         let output = atlas(args, dir.path());
-        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", stderr(&output));
-        assert!(stderr(&output).contains(fragment), "{args:?}: {}", stderr(&output));
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        assert!(
+            stderr(&output).contains(fragment),
+            "{args:?}: {}",
+            stderr(&output)
+        );
     }
 }

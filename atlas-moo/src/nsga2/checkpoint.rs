@@ -111,7 +111,7 @@ impl Fingerprint {
             algorithm,
             directions: directions.to_vec(),
             eliminate_duplicates: config.eliminate_duplicates,
-            archive: config.archive,
+            archive: config.archive_for(problem.n_obj()),
         }
     }
 

@@ -60,8 +60,10 @@ pub struct Nsga2Config {
     /// same generation, bit for bit, as pymoo's default duplicate elimination does.
     pub eliminate_duplicates: bool,
     /// Keep every feasible non-dominated point that the run evaluates, not only the final
-    /// population's.
-    pub archive: bool,
+    /// population's. `None` keeps it for up to three objectives: beyond, nearly every point
+    /// is non-dominated, so the archive grows with every evaluation and updating it costs
+    /// O(n²).
+    pub archive: Option<bool>,
 }
 
 /// Survival step of the search.
@@ -162,7 +164,7 @@ impl Default for Nsga2Config {
             max_seconds: None,
             stagnation: None,
             eliminate_duplicates: true,
-            archive: true,
+            archive: None,
         }
     }
 }
@@ -388,6 +390,12 @@ impl Nsga2Config {
         )?;
         self.check_initial(problem.n_var())?;
         self.check_directions(problem.n_obj())
+    }
+
+    /// Returns whether the run keeps an archive for `n_obj` objectives.
+    #[must_use]
+    pub fn archive_for(&self, n_obj: usize) -> bool {
+        self.archive.unwrap_or(n_obj <= 3)
     }
 
     /// Returns the per-variable mutation probability, resolving `None` to 1/n_var.

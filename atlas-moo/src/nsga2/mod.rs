@@ -75,11 +75,9 @@ pub struct GenerationReport {
     pub feasible: usize,
     /// Hypervolume of the population's feasible first front, in objectives scaled by the
     /// ideal and nadir points of the first feasible front of the run, with reference
-    /// point 1.1 in each. `None` when no member is feasible, and for more than five
+    /// point 1.1 in each. `None` when no member is feasible, and for more than three
     /// objectives unless a stagnation rule needs it.
     pub hypervolume: Option<f64>,
-    /// Number of archived non-dominated points; 0 when the archive is off.
-    pub archive_size: usize,
     /// Number of this generation's offspring whose evaluation was NaN, infinite or had a
     /// negative violation, each counted as infeasible.
     pub invalid: usize,
@@ -258,13 +256,14 @@ pub fn run_with<P: Problem + ?Sized>(
         _ => Vec::new(),
     };
     let search = Search::new(problem, config);
+    let keep_archive = config.archive_for(problem.n_obj());
     let mut state = match options.resume {
         Some(checkpoint) => {
             checkpoint
                 .clone()
                 .restore(problem, config, algorithm, &directions, options.context)?
         }
-        None => initial_state(&search, config, algorithm, &directions)?,
+        None => initial_state(&search, config, algorithm, &directions, keep_archive)?,
     };
     let elapsed_before = state.elapsed_seconds;
     let track = config.stagnation.is_some() || problem.n_obj() <= TRACKED_OBJECTIVES;
@@ -296,7 +295,7 @@ pub fn run_with<P: Problem + ?Sized>(
         state.evaluations += offspring.candidates.len();
         state.invalid += offspring.invalid;
         let invalid = offspring.invalid;
-        if config.archive {
+        if keep_archive {
             state.archive.insert(&offspring);
         }
         let parents = std::mem::take(&mut state.parents).population;
@@ -330,7 +329,6 @@ pub fn run_with<P: Problem + ?Sized>(
                 .filter(|&&v| v == 0.0)
                 .count(),
             hypervolume,
-            archive_size: state.archive.len(),
             invalid,
         };
         debug!(?report, "generation finished");
@@ -375,10 +373,11 @@ fn initial_state<P: Problem + ?Sized>(
     config: &Nsga2Config,
     algorithm: Algorithm,
     directions: &[Vec<f64>],
+    keep_archive: bool,
 ) -> Result<State, Nsga2Error> {
     let initial = search.evaluate(search.initial_candidates(), 0)?;
     let mut archive = Archive::default();
-    if config.archive {
+    if keep_archive {
         archive.insert(&initial);
     }
     let (evaluations, invalid) = (initial.candidates.len(), initial.invalid);

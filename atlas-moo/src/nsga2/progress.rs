@@ -11,7 +11,7 @@ const REFERENCE: f64 = 1.1;
 /// Largest objective count for which the hypervolume is tracked without a stagnation rule.
 /// Beyond it the exact hypervolume of every generation's front costs more than the
 /// generation itself, so it is computed only when stagnation needs it.
-pub(super) const TRACKED_OBJECTIVES: usize = 5;
+pub(super) const TRACKED_OBJECTIVES: usize = 3;
 
 /// Hypervolume of the feasible first front after each generation, in objectives scaled by
 /// the ideal and nadir points of the first feasible front the run saw.

@@ -7,6 +7,7 @@
 
 use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 
 use ndarray::Array2;
 use rand::RngExt;
@@ -21,7 +22,6 @@ use super::ranking::{
 use super::{Nsga2Error, Solution};
 use crate::nsga3::{self, Normalization, Nsga3Error};
 use crate::{Evaluation, Problem};
-use atlas_core::solve::splitmix64;
 use rand_chacha::ChaCha8Rng;
 
 /// Number of times an offspring that duplicates an earlier candidate is drawn again before
@@ -105,7 +105,17 @@ pub(super) struct Search<'a, P: Problem + ?Sized> {
     problem: &'a P,
     config: &'a Nsga2Config,
     mutation_probability: f64,
+    /// Whether offspring creation and evaluation run on the rayon pool. Results do not
+    /// depend on it; see [`Search::calibrate`].
+    parallel: AtomicBool,
+    /// Whether the first evaluated batch has been timed.
+    calibrated: AtomicBool,
 }
+
+/// Evaluation time per candidate below which offspring creation and evaluation run on the
+/// calling thread: handing such small tasks to other threads costs more than
+/// the tasks.
+const SEQUENTIAL_SECONDS_PER_CANDIDATE: f64 = 2e-6;
 
 impl<'a, P: Problem + ?Sized> Search<'a, P> {
     /// Wraps a problem and a configuration that `validate_for_problem` accepted.
@@ -115,7 +125,21 @@ impl<'a, P: Problem + ?Sized> Search<'a, P> {
             problem,
             config,
             mutation_probability,
+            parallel: AtomicBool::new(true),
+            calibrated: AtomicBool::new(false),
         }
+    }
+
+    /// Runs later work on the calling thread when evaluating `candidates` candidates took
+    /// less than 2 µs each. Every random stream is tied to its task and results are
+    /// collected in input order, so this changes the speed and never the result.
+    fn calibrate(&self, seconds: f64, candidates: usize) {
+        let cheap = seconds < SEQUENTIAL_SECONDS_PER_CANDIDATE * candidates as f64;
+        self.parallel.store(!cheap, AtomicOrdering::Relaxed);
+    }
+
+    fn parallel(&self) -> bool {
+        self.parallel.load(AtomicOrdering::Relaxed)
     }
 
     fn bounds(&self) -> Bounds<'a> {
@@ -157,10 +181,12 @@ impl<'a, P: Problem + ?Sized> Search<'a, P> {
     /// 20 times, and kept as it is after that.
     pub fn offspring(&self, parents: &Ranked, generation: usize) -> Vec<Vec<f64>> {
         let size = parents.population.len();
-        let pairs: Vec<[Vec<f64>; 2]> = (0..size.div_ceil(2))
-            .into_par_iter()
-            .map(|pair| self.offspring_pair(parents, generation, pair, 0))
-            .collect();
+        let create = |pair| self.offspring_pair(parents, generation, pair, 0);
+        let pairs: Vec<[Vec<f64>; 2]> = if self.parallel() {
+            (0..size.div_ceil(2)).into_par_iter().map(create).collect()
+        } else {
+            (0..size.div_ceil(2)).map(create).collect()
+        };
         let mut children: Vec<Vec<f64>> = pairs.into_iter().flatten().collect();
         children.truncate(size);
         if self.config.eliminate_duplicates {
@@ -235,10 +261,23 @@ impl<'a, P: Problem + ?Sized> Search<'a, P> {
     ) -> Result<Population, Nsga2Error> {
         let batch_size = self.config.batch_size.max(1);
         let n_var = self.problem.n_var();
-        let results: Vec<_> = candidates
-            .par_chunks(batch_size)
-            .map(|batch| self.problem.evaluate(batch_matrix(batch, n_var).view()))
-            .collect();
+        let evaluate =
+            |batch: &[Vec<f64>]| self.problem.evaluate(batch_matrix(batch, n_var).view());
+        let mut results = Vec::with_capacity(candidates.len().div_ceil(batch_size));
+        let mut rest = candidates.as_slice();
+        if !self.calibrated.swap(true, AtomicOrdering::Relaxed) {
+            // The first batch runs on this thread and is timed, to choose the mode.
+            let first = &candidates[..batch_size.min(candidates.len())];
+            let started = std::time::Instant::now();
+            results.push(evaluate(first));
+            self.calibrate(started.elapsed().as_secs_f64(), first.len());
+            rest = &candidates[first.len()..];
+        }
+        if self.parallel() {
+            results.par_extend(rest.par_chunks(batch_size).map(evaluate));
+        } else {
+            results.extend(rest.chunks(batch_size).map(evaluate));
+        }
         let mut population = Population::default();
         for (batch, result) in candidates.chunks(batch_size).zip(results) {
             let evaluation = result.map_err(|error| Nsga2Error::Problem { generation, error })?;
@@ -272,8 +311,9 @@ impl<'a, P: Problem + ?Sized> Search<'a, P> {
     }
 }
 
-/// Hashes bit patterns of candidates with SplitMix64 steps: much cheaper than SipHash, and
-/// the duplicate check needs no protection against chosen collisions.
+/// Hashes bit patterns of candidates with the multiply-rotate step of rustc's FxHash:
+/// much cheaper than SipHash, and the duplicate check needs no protection against chosen
+/// collisions.
 #[derive(Default)]
 struct BitsHasher(u64);
 
@@ -283,11 +323,29 @@ impl Hasher for BitsHasher {
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
             let mut word = [0_u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.0 = splitmix64(self.0 ^ u64::from_le_bytes(word));
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
         }
+        for &byte in chunks.remainder() {
+            self.add(u64::from(byte));
+        }
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.add(value);
+    }
+
+    fn write_usize(&mut self, value: usize) {
+        self.add(value as u64);
+    }
+}
+
+impl BitsHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
     }
 }
 

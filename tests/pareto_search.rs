@@ -177,6 +177,12 @@ fn archive_plans_satisfy_rules() {
     let archive = front["archive"].as_array().unwrap();
     let members = front["members"].as_array().unwrap();
     assert!(archive.len() >= members.len());
+    let knee = front["knee"].as_u64().unwrap() as usize;
+    assert!(
+        knee < members.len(),
+        "knee {knee} of {} members",
+        members.len()
+    );
     let total: f64 = floats(&front["current"]["spend"]).iter().sum();
     for plan in archive {
         let spend = floats(&plan["spend"]);

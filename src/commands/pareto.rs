@@ -216,6 +216,9 @@ struct FrontOutput<'a> {
     objectives: Vec<ObjectiveInfo>,
     current: Member,
     chosen: Member,
+    /// Position in `members` of the knee: the plan farthest from the hyperplane through
+    /// the front's extreme plans, on the ideal side, in objectives scaled to [0, 1].
+    knee: usize,
     members: Vec<Member>,
     /// Every feasible non-dominated plan the search evaluated.
     archive: Vec<Member>,
@@ -284,6 +287,7 @@ pub fn run(args: &ParetoArgs, global: Global) -> Result<()> {
             spend: chosen.spend,
             objectives: chosen.objectives,
         },
+        knee: knee_index(&result.front)?,
         members: front_members(&problem, &result.front)?,
         archive: front_members(&problem, &result.archive)?,
         history: &result.history,
@@ -383,6 +387,15 @@ fn write_outputs(
     stage.commit()
 }
 
+/// Returns the position of the front's knee point.
+fn knee_index(front: &[nsga2::Solution]) -> Result<usize> {
+    let points: Vec<Vec<f64>> = front.iter().map(|s| s.objectives.clone()).collect();
+    if points.is_empty() {
+        return Ok(0);
+    }
+    Ok(atlas_moo::indicators::knee_point(&points)?)
+}
+
 /// Converts the search's feasible front back to natural units, re-checking every constraint.
 fn front_members(problem: &Problem, front: &[nsga2::Solution]) -> Result<Vec<Member>> {
     let mut members = Vec::with_capacity(front.len());
@@ -428,7 +441,14 @@ fn csv_text(problem: &Problem, members: &[Member]) -> Result<String> {
 }
 
 fn render(problem: &Problem, output: &FrontOutput<'_>, folder: &std::path::Path) -> String {
-    let mut table = Table::new(["objective", "current", "front min", "front max", "chosen"]);
+    let mut table = Table::new([
+        "objective",
+        "current",
+        "front min",
+        "front max",
+        "chosen",
+        "knee",
+    ]);
     for (j, objective) in problem.objectives.iter().enumerate() {
         let column = output.members.iter().map(|m| m.objectives[j]);
         let low = column.clone().fold(f64::INFINITY, f64::min);
@@ -439,12 +459,14 @@ fn render(problem: &Problem, output: &FrontOutput<'_>, folder: &std::path::Path)
             kpi(low),
             kpi(high),
             kpi(output.chosen.objectives[j]),
+            kpi(output.members[output.knee].objectives[j]),
         ]);
     }
     format!(
         "Scenario: {}\n{}: population {}, {} generations, seed {}, {} evaluations, stopped: {}\n\
          Front: {} plans, every one satisfying every constraint; archive: {} plans\n\n{}\n\
-         chosen = the weighted optimum at the scenario's weights\n\
+         chosen = the weighted optimum at the scenario's weights; knee = the front plan \
+         farthest inside the plane through the front's extreme plans, objectives scaled to 0-1\n\
          Wrote front.csv, archive.csv, front.json and pareto charts to {}\n",
         problem.name,
         match output.algorithm {

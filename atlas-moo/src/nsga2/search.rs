@@ -22,6 +22,7 @@ use super::ranking::{
 use super::{Nsga2Error, Solution};
 use crate::nsga3::{self, Normalization, Nsga3Error};
 use crate::{Evaluation, Problem};
+use atlas_core::solve::splitmix64;
 use rand_chacha::ChaCha8Rng;
 
 /// Number of times an offspring that duplicates an earlier candidate is drawn again before
@@ -197,23 +198,26 @@ impl<'a, P: Problem + ?Sized> Search<'a, P> {
 
     /// Replaces children that repeat an earlier candidate, in child order, so the result
     /// does not depend on the thread count.
+    ///
+    /// Candidates are compared by a 64-bit fingerprint of their bit patterns. Two different
+    /// candidates share one with probability about 2^-64, and the only effect would be a
+    /// redrawn child.
     fn redraw_duplicates(&self, parents: &Ranked, generation: usize, children: &mut [Vec<f64>]) {
-        let key = |x: &[f64]| -> Vec<u64> { x.iter().map(|v| v.to_bits()).collect() };
-        let mut seen: HashSet<Vec<u64>, BuildHasherDefault<BitsHasher>> = parents
+        let mut seen: HashSet<u64, BuildHasherDefault<FingerprintHasher>> = parents
             .population
             .candidates
             .iter()
-            .map(|x| key(x))
+            .map(|x| fingerprint(x))
             .collect();
         for (index, child) in children.iter_mut().enumerate() {
             let mut attempt = 0;
-            while seen.contains(&key(child)) && attempt < MAX_REDRAWS {
+            while seen.contains(&fingerprint(child)) && attempt < MAX_REDRAWS {
                 attempt += 1;
                 let pair = self.offspring_pair(parents, generation, index / 2, attempt);
                 let [first, second] = pair;
                 *child = if index % 2 == 0 { first } else { second };
             }
-            seen.insert(key(child));
+            seen.insert(fingerprint(child));
         }
     }
 
@@ -311,41 +315,33 @@ impl<'a, P: Problem + ?Sized> Search<'a, P> {
     }
 }
 
-/// Hashes bit patterns of candidates with the multiply-rotate step of rustc's FxHash:
-/// much cheaper than SipHash, and the duplicate check needs no protection against chosen
-/// collisions.
-#[derive(Default)]
-struct BitsHasher(u64);
+/// Returns a fingerprint of a candidate's bit patterns: the multiply-rotate step of
+/// rustc's FxHash over every value, finished by a SplitMix64 step so that every bit
+/// depends on every value.
+fn fingerprint(x: &[f64]) -> u64 {
+    let folded = x.iter().fold(x.len() as u64, |hash, value| {
+        (hash.rotate_left(5) ^ value.to_bits()).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95)
+    });
+    splitmix64(folded)
+}
 
-impl Hasher for BitsHasher {
+/// Passes fingerprints, which are already mixed, through as their own hash.
+#[derive(Default)]
+struct FingerprintHasher(u64);
+
+impl Hasher for FingerprintHasher {
     fn finish(&self) -> u64 {
         self.0
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut word = [0_u8; 8];
-            word.copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(word));
-        }
-        for &byte in chunks.remainder() {
-            self.add(u64::from(byte));
+        for &byte in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(byte);
         }
     }
 
     fn write_u64(&mut self, value: u64) {
-        self.add(value);
-    }
-
-    fn write_usize(&mut self, value: usize) {
-        self.add(value as u64);
-    }
-}
-
-impl BitsHasher {
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        self.0 = value;
     }
 }
 

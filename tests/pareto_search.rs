@@ -113,6 +113,29 @@ fn resume_needs_existing_checkpoint() {
 }
 
 #[test]
+fn checkpoint_in_missing_folder_fails_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = pareto(dir.path(), "out", &["--checkpoint", "missing/run.ckpt"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("does not exist"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(
+        !dir.path().join("out").exists(),
+        "a failed run wrote output"
+    );
+    let output = pareto(dir.path(), "out", &["--checkpoint", "."]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("is a folder"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
 fn evaluation_limit_stops_search() {
     let dir = tempfile::tempdir().unwrap();
     let limit = ["--generations", "50", "--search-evaluations", "250"];

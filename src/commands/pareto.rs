@@ -156,6 +156,9 @@ impl SearchArgs {
         observer: nsga2::Observer<'_>,
         context: &str,
     ) -> Result<nsga2::Nsga2Result> {
+        if let Some(path) = &self.checkpoint {
+            check_checkpoint_path(path)?;
+        }
         let resume = match (&self.checkpoint, self.resume) {
             (Some(path), true) => Some(
                 Checkpoint::load(path)
@@ -336,6 +339,31 @@ fn search_config(
         initial,
         ..Nsga2Config::default()
     }
+}
+
+/// Rejects a checkpoint path whose folder is missing or that names a folder, before the
+/// search spends any time.
+fn check_checkpoint_path(path: &Path) -> Result<()> {
+    let input = |message: String| -> anyhow::Error { super::InputError(message).into() };
+    if path.is_dir() {
+        return Err(input(format!(
+            "--checkpoint {} is a folder; name a file, such as {}",
+            path.display(),
+            path.join("search.ckpt").display()
+        )));
+    }
+    let parent = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    if !parent.is_dir() {
+        return Err(input(format!(
+            "--checkpoint {}: the folder {} does not exist; create it or choose another path",
+            path.display(),
+            parent.display()
+        )));
+    }
+    Ok(())
 }
 
 /// Hashes the parts of a scenario that define the search's problem with 64-bit FNV-1a over

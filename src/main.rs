@@ -173,8 +173,15 @@ fn main() -> ExitCode {
     }
 }
 
-/// 1 when the problem is infeasible or the run failed, 2 for invalid usage or input.
+/// 1 when the problem is infeasible or the run failed, 2 for invalid usage or input, 130
+/// when a signal interrupted a search that saved its state.
 fn exit_code(error: &anyhow::Error) -> u8 {
+    if error
+        .chain()
+        .any(|e| e.downcast_ref::<commands::Interrupted>().is_some())
+    {
+        return 130;
+    }
     match error.chain().find_map(|e| e.downcast_ref::<CoreError>()) {
         Some(CoreError::Infeasible { .. } | CoreError::Model(_)) => 1,
         Some(_) => 2,

@@ -67,11 +67,17 @@ fn resume_on_other_scenario_fails() {
     let dir = tempfile::tempdir().unwrap();
     let save = ["--generations", "3", "--checkpoint", "run.ckpt"];
     succeed(&pareto(dir.path(), "part", &save));
-    let text = std::fs::read_to_string(example()).unwrap().replace(
+    // Renaming alone keeps the checkpoint usable; a new weight changes the problem.
+    let renamed = std::fs::read_to_string(example()).unwrap().replace(
         "name = \"Marketing plan, next quarter\"",
         "name = \"Other plan\"",
     );
-    assert!(text.contains("Other plan"), "the example's name changed");
+    assert!(renamed.contains("Other plan"), "the example's name changed");
+    let text = renamed.replacen("weight = 0.5", "weight = 0.6", 1);
+    assert!(
+        text.contains("weight = 0.6"),
+        "the example's weights changed"
+    );
     let other = dir.path().join("other.toml");
     std::fs::write(&other, text).unwrap();
     let output = atlas(
@@ -91,7 +97,29 @@ fn resume_on_other_scenario_fails() {
         dir.path(),
     );
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
-    assert!(stderr(&output).contains("context"), "{}", stderr(&output));
+    let message = stderr(&output);
+    assert!(message.contains("the scenario) changed"), "{message}");
+    let renamed_path = dir.path().join("renamed.toml");
+    std::fs::write(&renamed_path, renamed).unwrap();
+    let args = [
+        "pareto",
+        renamed_path.to_str().unwrap(),
+        "--population",
+        "24",
+        "--seed",
+        "5",
+        "--generations",
+        "3",
+        "--format",
+        "svg",
+        "--out",
+        "renamed",
+        "--checkpoint",
+        "run.ckpt",
+        "--resume",
+        "-q",
+    ];
+    succeed(&atlas(&args, dir.path()));
     assert!(
         !dir.path().join("other").exists(),
         "a failed run wrote output"
@@ -197,9 +225,14 @@ fn archive_plans_satisfy_rules() {
     let dir = tempfile::tempdir().unwrap();
     succeed(&pareto(dir.path(), "out", &["--generations", "20"]));
     let front = read_json(&dir.path().join("out/front.json"));
-    let archive = front["archive"].as_array().unwrap();
     let members = front["members"].as_array().unwrap();
-    assert!(archive.len() >= members.len());
+    assert_eq!(front["archive_kept"], true);
+    let archive_size = front["archive_size"].as_u64().unwrap() as usize;
+    assert!(archive_size >= members.len());
+    assert!(
+        front.get("archive").is_none(),
+        "front.json repeats the archive"
+    );
     let knee = front["knee"].as_u64().unwrap() as usize;
     assert!(
         knee < members.len(),
@@ -207,16 +240,60 @@ fn archive_plans_satisfy_rules() {
         members.len()
     );
     let total: f64 = floats(&front["current"]["spend"]).iter().sum();
-    for plan in archive {
-        let spend = floats(&plan["spend"]);
-        let sum: f64 = spend.iter().sum();
+    let csv = std::fs::read_to_string(dir.path().join("out/archive.csv")).unwrap();
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let spend_columns: Vec<usize> = (0..header.len())
+        .filter(|&i| header[i].starts_with("spend_"))
+        .collect();
+    assert_eq!(spend_columns.len(), 6, "{header:?}");
+    let mut rows = 0;
+    for line in lines {
+        let cells: Vec<f64> = line.split(',').map(|c| c.parse().unwrap()).collect();
+        let sum: f64 = spend_columns.iter().map(|&i| cells[i]).sum();
         assert!(
             (sum - total).abs() <= 1e-6 * total,
             "archive plan spends {sum}"
         );
+        rows += 1;
     }
-    let csv = std::fs::read_to_string(dir.path().join("out/archive.csv")).unwrap();
-    assert_eq!(csv.lines().count(), archive.len() + 1);
+    assert_eq!(rows, archive_size);
+}
+
+#[test]
+fn four_objectives_use_nsga3() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(example()).unwrap();
+    let marker = "[[objectives]]";
+    assert!(text.contains(marker), "the example has no objectives table");
+    let four = text.replacen(
+        marker,
+        "[[objectives]]\nkpi = \"total_spend\"\nsense = \"minimize\"\n\n[[objectives]]",
+        1,
+    );
+    let path = dir.path().join("four.toml");
+    std::fs::write(&path, four).unwrap();
+    let args = [
+        "pareto",
+        path.to_str().unwrap(),
+        "--population",
+        "24",
+        "--generations",
+        "10",
+        "--format",
+        "svg",
+        "--out",
+        "out",
+        "-q",
+    ];
+    let output = atlas(&args, dir.path());
+    let stdout = succeed(&output);
+    assert!(stdout.contains("NSGA-III"), "{stdout}");
+    let front = read_json(&dir.path().join("out/front.json"));
+    assert_eq!(front["algorithm"], "nsga3");
+    assert_eq!(front["archive_kept"], false);
+    assert!(!front["members"].as_array().unwrap().is_empty());
+    assert!(!dir.path().join("out/archive.csv").exists());
 }
 
 #[test]
@@ -302,4 +379,69 @@ fn test_problem_rejects_bad_input() {
             stderr(&output)
         );
     }
+}
+
+#[test]
+fn interrupt_saves_checkpoint_then_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = example();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_atlas"))
+        .args([
+            "pareto",
+            example.to_str().unwrap(),
+            "--population",
+            "24",
+            "--seed",
+            "5",
+            "--generations",
+            "1000000",
+            "--format",
+            "svg",
+            "--out",
+            "never",
+            "--checkpoint",
+            "run.ckpt",
+            "-q",
+        ])
+        .current_dir(dir.path())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success(), "kill failed");
+    let output = child.wait_with_output().unwrap();
+    let message = stderr(&output);
+    assert_eq!(output.status.code(), Some(130), "{message}");
+    assert!(message.contains("--resume"), "{message}");
+    assert!(
+        !dir.path().join("never").exists(),
+        "an interrupted run wrote output"
+    );
+    // The message names the last generation; resuming for five more equals a run of that many.
+    let generation: usize = message
+        .split("after generation ")
+        .nth(1)
+        .and_then(|rest| rest.split(';').next())
+        .and_then(|number| number.parse().ok())
+        .unwrap_or_else(|| panic!("no generation in {message}"));
+    let total = (generation + 5).to_string();
+    let resume = [
+        "--generations",
+        &total,
+        "--checkpoint",
+        "run.ckpt",
+        "--resume",
+    ];
+    succeed(&pareto(dir.path(), "resumed", &resume));
+    succeed(&pareto(dir.path(), "full", &["--generations", &total]));
+    let full = std::fs::read(dir.path().join("full/front.json")).unwrap();
+    let resumed = std::fs::read(dir.path().join("resumed/front.json")).unwrap();
+    assert!(
+        full == resumed,
+        "front.json differs after an interrupted run"
+    );
 }

@@ -27,6 +27,11 @@ use crate::{Global, OutputFormat};
 #[error("{0}")]
 pub struct InputError(pub String);
 
+/// A run stopped by SIGINT or SIGTERM after saving its state; the process exits with 130.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Interrupted(pub String);
+
 /// Version of the JSON result files; it changes when a field changes meaning or goes away.
 pub const SCHEMA_VERSION: u32 = 1;
 

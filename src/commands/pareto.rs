@@ -1,6 +1,7 @@
 //! `atlas pareto`: the Pareto front of the objectives, found by NSGA-II.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 
 use anyhow::Result;
 use atlas_core::SolverSettings;
@@ -22,15 +23,17 @@ use crate::Global;
 
 /// Arguments of `atlas pareto`.
 #[derive(Debug, Args)]
+#[command(allow_negative_numbers = true)]
 pub struct ParetoArgs {
     #[command(flatten)]
     scenario: crate::ScenarioArg,
     #[command(flatten)]
     solver: crate::SolverArgs,
-    /// NSGA-II population size (default: the scenario's solver.population, else 100).
+    /// Population size of the search (default: the scenario's solver.population, else 100).
     #[arg(long, value_name = "N")]
     population: Option<usize>,
-    /// NSGA-II generations (default: the scenario's solver.generations, else 250).
+    /// Generations of the search after its first population (default: the scenario's
+    /// solver.generations, else 250).
     #[arg(long, value_name = "N")]
     generations: Option<usize>,
     /// Seed of every random choice (default: the scenario's solver.seed, else 1).
@@ -72,11 +75,13 @@ pub struct SearchArgs {
     )]
     pub stagnation_tolerance: f64,
     /// Save the search state to FILE every --checkpoint-every generations and when the search
-    /// stops, replacing the file atomically each time.
+    /// stops, replacing the file atomically each time. With a checkpoint, Ctrl-C or SIGTERM
+    /// stops the search after the current generation, saves it, and exits with code 130.
     #[arg(long, value_name = "FILE")]
     pub checkpoint: Option<PathBuf>,
-    /// Generations between two checkpoints.
-    #[arg(long, value_name = "N", default_value_t = 10, requires = "checkpoint")]
+    /// Generations between two checkpoints. Each save rewrites the whole state, archive
+    /// included, so small problems run faster with larger values.
+    #[arg(long, value_name = "N", default_value_t = 100, requires = "checkpoint")]
     pub checkpoint_every: usize,
     /// Continue from the --checkpoint file instead of starting again. The scenario and the
     /// search settings must match the saved run; --generations and the stopping limits may
@@ -166,6 +171,16 @@ impl SearchArgs {
             ),
             _ => None,
         };
+        if let Some(checkpoint) = &resume {
+            if checkpoint.generation() >= config.generations {
+                eprintln!(
+                    "warning: the checkpoint is at generation {}, and --generations is {}, so \
+                     no generation runs; raise --generations to continue the search",
+                    checkpoint.generation(),
+                    config.generations
+                );
+            }
+        }
         let save = |checkpoint: &Checkpoint| match &self.checkpoint {
             Some(path) => checkpoint.save(path),
             None => Ok(()),
@@ -179,14 +194,28 @@ impl SearchArgs {
             checkpoint_every: self.checkpoint_every,
             resume: resume.as_ref(),
             context,
+            stop: self.checkpoint.as_ref().map(|_| stop_on_signal()),
         };
-        nsga2::run_with(problem, config, options).map_err(|error| match error {
+        let result = nsga2::run_with(problem, config, options).map_err(|error| match error {
             Nsga2Error::Config(config) => super::InputError(config.to_string()).into(),
             Nsga2Error::Checkpoint(
-                error @ (CheckpointError::Mismatch { .. } | CheckpointError::Decode(_)),
+                error @ (CheckpointError::Mismatch { .. }
+                | CheckpointError::Changed { .. }
+                | CheckpointError::Decode(_)),
             ) => super::InputError(format!("--resume: {error}")).into(),
             other => anyhow::Error::new(other),
-        })
+        })?;
+        if result.termination == Termination::Interrupted {
+            let path = self.checkpoint.as_deref().unwrap_or(Path::new("?"));
+            return Err(super::Interrupted(format!(
+                "interrupted after generation {}; {} holds the search state, so the same \
+                 command with --resume continues it",
+                result.generations,
+                path.display()
+            ))
+            .into());
+        }
+        Ok(result)
     }
 }
 
@@ -223,7 +252,13 @@ struct FrontOutput<'a> {
     /// the front's extreme plans, on the ideal side, in objectives scaled to [0, 1].
     knee: usize,
     members: Vec<Member>,
-    /// Every feasible non-dominated plan the search evaluated.
+    /// Whether the search kept an archive; it does for up to three objectives.
+    archive_kept: bool,
+    /// Number of plans in archive.csv.
+    archive_size: usize,
+    /// Every feasible non-dominated plan the search evaluated, written to archive.csv only,
+    /// because it can hold hundreds of thousands of plans.
+    #[serde(skip)]
     archive: Vec<Member>,
     history: &'a [GenerationReport],
 }
@@ -239,6 +274,11 @@ const OUTPUT_FILES: [&str; 5] = [
 
 /// Runs the search.
 pub fn run(args: &ParetoArgs, global: Global) -> Result<()> {
+    if args.search.checkpoint.is_some() {
+        // Catch interrupts from the start, so one during the solves before the search
+        // still ends with a saved checkpoint.
+        stop_on_signal();
+    }
     let mut problem = load(&args.scenario.scenario)?;
     args.solver.apply(&mut problem)?;
     let formats = args.charts.formats()?;
@@ -264,6 +304,13 @@ pub fn run(args: &ParetoArgs, global: Global) -> Result<()> {
     let budget = BudgetProblem::new(&problem);
     let result = args.search.run(&budget, &config, &observer, &context)?;
     bar.finish_and_clear();
+    if result.front.is_empty() {
+        return Err(atlas_core::CoreError::Infeasible {
+            constraints: Vec::new(),
+            message: "the search found no plan that satisfies every constraint".into(),
+        }
+        .into());
+    }
 
     let output = FrontOutput {
         schema_version: super::SCHEMA_VERSION,
@@ -292,6 +339,8 @@ pub fn run(args: &ParetoArgs, global: Global) -> Result<()> {
         },
         knee: knee_index(&result.front)?,
         members: front_members(&problem, &result.front)?,
+        archive_kept: config.archive_for(problem.objectives.len()),
+        archive_size: result.archive.len(),
         archive: front_members(&problem, &result.archive)?,
         history: &result.history,
     };
@@ -341,6 +390,21 @@ fn search_config(
     }
 }
 
+/// Returns a flag that SIGINT and SIGTERM set, so a search with a checkpoint can save its
+/// state and stop between two generations. Without a checkpoint the signals keep their
+/// default action and end the process at once.
+fn stop_on_signal() -> &'static AtomicBool {
+    static STOP: AtomicBool = AtomicBool::new(false);
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        let installed = ctrlc::set_handler(|| STOP.store(true, AtomicOrdering::SeqCst));
+        if let Err(error) = installed {
+            tracing::warn!(%error, "cannot catch interrupts, so an interrupted search loses the state since its last checkpoint");
+        }
+    });
+    &STOP
+}
+
 /// Rejects a checkpoint path whose folder is missing or that names a folder, before the
 /// search spends any time.
 fn check_checkpoint_path(path: &Path) -> Result<()> {
@@ -363,7 +427,18 @@ fn check_checkpoint_path(path: &Path) -> Result<()> {
             parent.display()
         )));
     }
-    Ok(())
+    let probe = parent.join(format!(".atlas-checkpoint-probe.{}", std::process::id()));
+    match std::fs::File::create(&probe) {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            Ok(())
+        }
+        Err(error) => Err(input(format!(
+            "--checkpoint {}: cannot write in the folder {} ({error}); choose a writable folder",
+            path.display(),
+            parent.display()
+        ))),
+    }
 }
 
 /// Hashes the parts of a scenario that define the search's problem with 64-bit FNV-1a over
@@ -378,8 +453,7 @@ fn problem_fingerprint(problem: &Problem) -> String {
         problem.objectives,
         problem.current
     );
-    let hash = atlas_moo::request::fnv1a_hex(&text);
-    format!("scenario {} {hash}", problem.name)
+    atlas_moo::request::fnv1a_hex(&text)
 }
 
 /// Writes front.json, front.csv, archive.csv and the charts through a staging folder.
@@ -393,10 +467,12 @@ fn write_outputs(
     let stage = StagedDir::new(out, &OUTPUT_FILES)?;
     stage.write("front.json", &json_bytes(output)?)?;
     stage.write("front.csv", csv_text(problem, &output.members)?.as_bytes())?;
-    stage.write(
-        "archive.csv",
-        csv_text(problem, &output.archive)?.as_bytes(),
-    )?;
+    if output.archive_kept {
+        stage.write(
+            "archive.csv",
+            csv_text(problem, &output.archive)?.as_bytes(),
+        )?;
+    }
     let chart = FrontChart {
         title: format!("{}: Pareto front", problem.name),
         objective_labels: objective_labels(problem),
@@ -441,13 +517,6 @@ fn front_members(problem: &Problem, front: &[nsga2::Solution]) -> Result<Vec<Mem
             objectives,
         });
     }
-    if members.is_empty() {
-        return Err(atlas_core::CoreError::Infeasible {
-            constraints: Vec::new(),
-            message: "NSGA-II found no plan that satisfies every constraint".into(),
-        }
-        .into());
-    }
     Ok(members)
 }
 
@@ -490,24 +559,31 @@ fn render(problem: &Problem, output: &FrontOutput<'_>, folder: &std::path::Path)
             kpi(output.members[output.knee].objectives[j]),
         ]);
     }
+    let generations = match output.generations {
+        1 => "1 generation".to_string(),
+        count => format!("{count} generations"),
+    };
+    let archive = if output.archive_kept {
+        format!("archive: {} plans in archive.csv", output.archive_size)
+    } else {
+        "no archive beyond three objectives".to_string()
+    };
     format!(
-        "Scenario: {}\n{}: population {}, {} generations, seed {}, {} evaluations, stopped: {}\n\
-         Front: {} plans, every one satisfying every constraint; archive: {} plans\n\n{}\n\
+        "Scenario: {}\n{}: population {}, {generations}, seed {}, {} evaluations, stopped: {}\n\
+         Front: {} plans, every one satisfying every constraint; {archive}\n\n{}\n\
          chosen = the weighted optimum at the scenario's weights; knee = the front plan \
          farthest inside the plane through the front's extreme plans, objectives scaled to 0-1\n\
-         Wrote front.csv, archive.csv, front.json and pareto charts to {}\n",
+         Wrote the results and pareto charts to {}\n",
         problem.name,
         match output.algorithm {
             Algorithm::Nsga3 => "NSGA-III",
             _ => "NSGA-II",
         },
         output.population,
-        output.generations,
         output.seed,
         number(output.evaluations as f64, 0),
         output.termination_reason,
         output.members.len(),
-        output.archive.len(),
         table.render(),
         folder.display()
     )

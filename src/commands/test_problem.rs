@@ -15,6 +15,7 @@ use crate::Global;
 
 /// Arguments of `atlas test-problem`.
 #[derive(Debug, Args)]
+#[command(allow_negative_numbers = true)]
 pub struct TestProblemArgs {
     /// Problem name: zdt1, zdt2, zdt3, zdt4, zdt6, dtlz1, dtlz2, dtlz3, dtlz4 or dtlz7.
     #[arg(value_name = "NAME")]
@@ -54,7 +55,9 @@ pub struct TestProblemArgs {
     /// Probability that mutation changes one variable (default: 1 / number of variables).
     #[arg(long, value_name = "P")]
     mutation_probability: Option<f64>,
-    /// Number of points sampled from the true front for IGD and IGD+.
+    /// Number of points sampled from the true front for IGD and IGD+. Lattice fronts (DTLZ1 to
+    /// DTLZ4) and DTLZ7's grid take the largest sample that fits, which can be smaller; the
+    /// report gives the count used.
     #[arg(long, value_name = "N", default_value_t = 1000)]
     front_points: usize,
 }
@@ -217,7 +220,7 @@ fn render(report: &Report) -> String {
         .map_or_else(|| "not known".to_string(), |value| number(value, 5));
     format!(
         "Problem: {} ({} variables, {} objectives), {}\n\
-         Population {}, {} generations, SBX p={} eta={}, mutation p={:.4} eta={}\n\
+         Population {}, {} generations, SBX p={} eta={}, mutation p={} eta={}\n\
          Reference point {:?}; true front hypervolume {truth}\n\n{}\n\
          median hypervolume {}, median IGD {}, median {} s\n",
         report.problem,

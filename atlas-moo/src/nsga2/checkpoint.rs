@@ -55,6 +55,12 @@ pub enum CheckpointError {
         /// Its value in this run.
         current: String,
     },
+    /// The problem or the seeded candidates differ from the saved run's.
+    #[error("the {what} changed since the checkpoint was saved, so the search cannot continue from it; resume with the saved run's inputs or start without --resume")]
+    Changed {
+        /// What changed, in words.
+        what: &'static str,
+    },
     /// The caller's save function failed.
     #[error("saving the checkpoint after generation {generation} failed: {message}")]
     Save {
@@ -119,22 +125,45 @@ impl Fingerprint {
     fn compare(&self, current: &Self) -> Result<(), CheckpointError> {
         let bits = |values: &[f64]| values.iter().map(|v| v.to_bits()).collect::<Vec<u64>>();
         let nested = |values: &[Vec<f64>]| values.iter().map(|v| bits(v)).collect::<Vec<_>>();
-        let checks: [(&'static str, bool, String, String); 16] = [
-            field("context", &self.context, &current.context),
-            field("n_var", &self.n_var, &current.n_var),
-            field("n_obj", &self.n_obj, &current.n_obj),
+        for (name, saved, now) in [
+            ("n_var", self.n_var, current.n_var),
+            ("n_obj", self.n_obj, current.n_obj),
+        ] {
+            if saved != now {
+                return Err(CheckpointError::Mismatch {
+                    field: name,
+                    saved: saved.to_string(),
+                    current: now.to_string(),
+                });
+            }
+        }
+        let changes: [(&'static str, bool); 5] = [
             (
-                "lower_bounds",
+                "problem (for the command line, the scenario)",
+                self.context == current.context,
+            ),
+            (
+                "lower bounds of the decision variables",
                 bits(&self.lower_bounds) == bits(&current.lower_bounds),
-                format!("{:?}", self.lower_bounds),
-                format!("{:?}", current.lower_bounds),
             ),
             (
-                "upper_bounds",
+                "upper bounds of the decision variables",
                 bits(&self.upper_bounds) == bits(&current.upper_bounds),
-                format!("{:?}", self.upper_bounds),
-                format!("{:?}", current.upper_bounds),
             ),
+            (
+                "seeded first candidates (for the command line, the current plan and the \
+                 single-objective optima, which depend on the scenario and --solver)",
+                nested(&self.initial) == nested(&current.initial),
+            ),
+            (
+                "set of NSGA-III reference directions",
+                nested(&self.directions) == nested(&current.directions),
+            ),
+        ];
+        if let Some((what, _)) = changes.iter().find(|(_, equal)| !equal) {
+            return Err(CheckpointError::Changed { what });
+        }
+        let checks: [(&'static str, bool, String, String); 9] = [
             field("population", &self.population, &current.population),
             float(
                 "crossover_probability",
@@ -150,17 +179,10 @@ impl Fingerprint {
             ),
             field("seed", &self.seed, &current.seed),
             (
-                "initial",
-                nested(&self.initial) == nested(&current.initial),
-                format!("{} candidates", self.initial.len()),
-                format!("{} different candidates", current.initial.len()),
-            ),
-            field("algorithm", &self.algorithm, &current.algorithm),
-            (
-                "reference_directions",
-                nested(&self.directions) == nested(&current.directions),
-                format!("{} directions", self.directions.len()),
-                format!("{} different directions", current.directions.len()),
+                "algorithm",
+                self.algorithm == current.algorithm,
+                self.algorithm.name().to_string(),
+                current.algorithm.name().to_string(),
             ),
             field(
                 "eliminate_duplicates",
@@ -325,8 +347,8 @@ impl Checkpoint {
         }
         let not_checkpoint = |error: String| {
             CheckpointError::Decode(format!(
-                "the file is not an Atlas search checkpoint ({error}); pass a file that \
-                 `--checkpoint` wrote"
+                "the file is not an Atlas search checkpoint, or it is damaged (decoder: \
+                 {error}); pass a file that a search saved, or start without --resume"
             ))
         };
         let header: Header =

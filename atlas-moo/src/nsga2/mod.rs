@@ -34,6 +34,7 @@ mod search;
 mod tests;
 
 use std::cmp::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
@@ -93,6 +94,8 @@ pub enum Termination {
     EvaluationLimit,
     /// `max_seconds` passed.
     TimeLimit,
+    /// The caller asked the run to stop, through [`RunOptions::stop`].
+    Interrupted,
     /// The first front's hypervolume stopped growing (see [`Stagnation`]).
     HypervolumeStagnation,
 }
@@ -106,6 +109,7 @@ impl Termination {
             Self::EvaluationLimit => "evaluation limit reached",
             Self::TimeLimit => "time limit reached",
             Self::HypervolumeStagnation => "hypervolume stopped improving",
+            Self::Interrupted => "interrupted",
         }
     }
 }
@@ -206,6 +210,10 @@ pub struct RunOptions<'a> {
     /// The caller's description of the problem, such as a hash of its input file. It is
     /// stored in every checkpoint, and a resume with another context is rejected.
     pub context: &'a str,
+    /// A flag that stops the run before the next generation once set, for example from a
+    /// signal handler. The run then saves its checkpoint and returns with
+    /// [`Termination::Interrupted`].
+    pub stop: Option<&'a AtomicBool>,
 }
 
 /// Runs NSGA-II (or NSGA-III, see [`Algorithm`]) on `problem` and returns the final front,
@@ -288,6 +296,12 @@ pub fn run_with<P: Problem + ?Sized>(
     let termination = loop {
         if let Some(reason) = stop_reason(config, &state) {
             break reason;
+        }
+        if options
+            .stop
+            .is_some_and(|stop| stop.load(AtomicOrdering::SeqCst))
+        {
+            break Termination::Interrupted;
         }
         let generation = state.generation + 1;
         let offspring =

@@ -516,6 +516,16 @@ impl KnownFront for Dtlz7 {
     fn known_hypervolume(&self) -> Option<f64> {
         None
     }
+
+    /// Returns 1.1 in the first M - 1 objectives and 2.2 M in the last: its front's last
+    /// objective runs up to 2 M, beyond the usual 1.1, so that point would score every
+    /// front 0.
+    fn hypervolume_reference(&self) -> Vec<f64> {
+        let n_obj = self.layout.n_obj;
+        let mut reference = vec![HYPERVOLUME_REFERENCE; n_obj];
+        reference[n_obj - 1] = 1.1 * 2.0 * n_obj as f64;
+        reference
+    }
 }
 
 impl_problem!(Dtlz1, Dtlz2, Dtlz3, Dtlz4, Dtlz7);

@@ -357,12 +357,16 @@ fn test_problem_switches_to_nsga3() {
 #[test]
 fn test_problem_rejects_bad_input() {
     let dir = tempfile::tempdir().unwrap();
-    let cases: [(&[&str], &str); 3] = [
+    let cases: [(&[&str], &str); 4] = [
         (&["test-problem", "zdt5"], "dtlz7"),
-        (&["test-problem", "zdt1", "--n-obj", "3"], "n_obj"),
+        (&["test-problem", "zdt1", "--n-obj", "3"], "--n-obj is 3"),
         (
             &["test-problem", "zdt1", "--population", "2"],
-            "population is 2",
+            "--population is 2",
+        ),
+        (
+            &["test-problem", "zdt1", "--crossover-probability", "2"],
+            "--crossover-probability is 2",
         ),
     ];
     for (args, fragment) in cases {

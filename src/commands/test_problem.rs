@@ -106,7 +106,7 @@ struct Report {
 /// Runs the search once per seed and scores each final front against the true front.
 pub fn run(args: &TestProblemArgs, global: Global) -> Result<()> {
     let problem = by_name(&args.name, args.n_var, args.n_obj)
-        .map_err(|error| super::InputError(error.to_string()))?;
+        .map_err(|error| super::InputError(with_flag_names(&error.to_string())))?;
     if args.seeds.is_empty() {
         return Err(super::InputError("--seeds is empty; give one seed or more".into()).into());
     }
@@ -134,7 +134,9 @@ pub fn run(args: &TestProblemArgs, global: Global) -> Result<()> {
         };
         let started = Instant::now();
         let result = nsga2::run(problem.as_ref(), &config, None).map_err(|error| match error {
-            nsga2::Nsga2Error::Config(config) => super::InputError(config.to_string()).into(),
+            nsga2::Nsga2Error::Config(config) => {
+                super::InputError(with_flag_names(&config.to_string())).into()
+            }
             other => anyhow::Error::new(other),
         })?;
         let seconds = started.elapsed().as_secs_f64();
@@ -165,6 +167,25 @@ pub fn run(args: &TestProblemArgs, global: Global) -> Result<()> {
         runs,
     };
     super::emit(global, &render(&report), &report)
+}
+
+/// Rewrites the library's setting names in `message` as the options that set them here.
+fn with_flag_names(message: &str) -> String {
+    const NAMES: [(&str, &str); 8] = [
+        ("crossover_probability", "--crossover-probability"),
+        ("crossover_eta", "--crossover-eta"),
+        ("mutation_probability", "--mutation-probability"),
+        ("mutation_eta", "--mutation-eta"),
+        ("population", "--population"),
+        ("generations", "--generations"),
+        ("n_var", "--n-var"),
+        ("n_obj", "--n-obj"),
+    ];
+    NAMES
+        .iter()
+        .fold(message.to_string(), |text, (name, flag)| {
+            text.replace(name, flag)
+        })
 }
 
 fn score(

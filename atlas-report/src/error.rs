@@ -108,6 +108,16 @@ pub enum ReportError {
         source: io::Error,
     },
 
+    /// A response curve that is finite but cannot be drawn: too few points, spend not in
+    /// ascending order, or reversed bounds. The message names the channel and the fix.
+    #[error("invalid curve for chart {}: {message}", path.display())]
+    InvalidCurve {
+        /// The chart path that was requested.
+        path: PathBuf,
+        /// What is wrong, with the channel and the field.
+        message: String,
+    },
+
     /// Plotters failed to draw the chart.
     #[error("failed to draw chart {}: {message}", path.display())]
     Draw {

@@ -4,6 +4,9 @@
 //!   scatter matrix for three or more, with the current and chosen plans marked.
 //! - [`render_allocations`] draws each plan's channel shares as stacked bars,
 //!   one bar per weight vector of a sweep.
+//! - [`render_curves`] draws each channel's response curve in a grid of small
+//!   panels, with the allowed spend range, the current and optimal spends, and
+//!   the marginal return at both.
 //!
 //! Text is set in the bundled DejaVu Sans font, registered with plotters in
 //! place of any system font, so the same input gives the same SVG and PNG
@@ -32,6 +35,8 @@
 
 mod allocation;
 mod allocation_draw;
+mod curves;
+mod curves_draw;
 mod error;
 mod front;
 mod front_matrix;
@@ -46,6 +51,7 @@ mod theme;
 mod ticks;
 
 pub use allocation::{render_allocations, AllocationChart, AllocationRow};
+pub use curves::{render_curves, ChannelCurve, CurveChart, CurvePoint};
 pub use error::ReportError;
 pub use front::{render_front, FrontChart, MAX_KPI_MAGNITUDE, MAX_OBJECTIVES, MIN_OBJECTIVES};
 pub use palette::channel_colour;

@@ -114,7 +114,7 @@ pub enum ReportError {
     InvalidCurve {
         /// The chart path that was requested.
         path: PathBuf,
-        /// What is wrong, with the channel and the field.
+        /// The problem, naming the channel and the field.
         message: String,
     },
 

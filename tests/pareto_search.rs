@@ -240,6 +240,12 @@ fn archive_plans_satisfy_rules() {
         members.len()
     );
     let total: f64 = floats(&front["current"]["spend"]).iter().sum();
+    for chart in ["pareto.svg", "parallel.svg", "convergence.svg"] {
+        let svg = std::fs::read_to_string(dir.path().join("out").join(chart)).unwrap();
+        assert!(svg.contains("Marketing plan"), "{chart} has no title");
+    }
+    let pareto_svg = std::fs::read_to_string(dir.path().join("out/pareto.svg")).unwrap();
+    assert!(pareto_svg.contains("knee"), "the knee is not marked");
     let csv = std::fs::read_to_string(dir.path().join("out/archive.csv")).unwrap();
     let mut lines = csv.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();

@@ -54,6 +54,7 @@ fn two_kpi_front() -> FrontChart {
             1_800_000.0 + 900_000.0 * 0.5f64.sqrt(),
             0.42 - 0.25 * 0.25,
         ]),
+        knee: None,
     }
 }
 
@@ -86,6 +87,7 @@ fn three_kpi_front() -> FrontChart {
             0.15 + 0.3 / 3f64.sqrt(),
             8_000.0 + 6_500.0 / 3f64.sqrt(),
         ]),
+        knee: None,
     }
 }
 
@@ -154,6 +156,7 @@ fn five_kpi_front() -> FrontChart {
         points: base.points.iter().map(extend).collect(),
         current: base.current.as_ref().map(extend),
         chosen: base.chosen.as_ref().map(extend),
+        knee: None,
     }
 }
 

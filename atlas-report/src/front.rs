@@ -29,6 +29,9 @@ pub const MAX_OBJECTIVES: usize = 8;
 /// values and padded axis ranges stay within this.
 pub const MAX_KPI_MAGNITUDE: f64 = 1e300;
 
+/// Okabe-Ito bluish green for the knee point, drawn as a filled square.
+pub(crate) const KNEE: RGBColor = RGBColor(0x00, 0x9E, 0x73);
+
 /// A Pareto front and the plans to compare it with.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct FrontChart {
@@ -44,22 +47,26 @@ pub struct FrontChart {
     /// KPI values of a chosen plan such as the weighted optimum, drawn as a ring.
     #[serde(default)]
     pub chosen: Option<Vec<f64>>,
+    /// KPI values of the front's knee point, drawn as a filled square.
+    #[serde(default)]
+    pub knee: Option<Vec<f64>>,
 }
 
 /// Draws a Pareto front chart to `path`.
 ///
 /// Two objectives give a scatter of the front, joined in order of the first
 /// objective. Three or more give a scatter matrix with every pair of
-/// objectives and the objective names on the diagonal. The current and chosen
-/// plans, if given, are marked in every panel and named in the legend.
+/// objectives and the objective names on the diagonal. The current plan, the
+/// chosen plan and the knee point, if given, are marked in every panel and
+/// named in the legend.
 ///
 /// # Errors
 ///
 /// - [`ReportError::ObjectiveCount`] unless there are
 ///   [`MIN_OBJECTIVES`]`..=`[`MAX_OBJECTIVES`] objective labels.
 /// - [`ReportError::Empty`] if `points` is empty.
-/// - [`ReportError::LengthMismatch`] if a point, `current` or `chosen` has a
-///   different number of values than there are objective labels.
+/// - [`ReportError::LengthMismatch`] if a point, `current`, `chosen` or `knee`
+///   has a different number of values than there are objective labels.
 /// - [`ReportError::NonFinite`] if any value is NaN or infinite.
 /// - [`ReportError::ValueTooLarge`] if any value's magnitude is above
 ///   [`MAX_KPI_MAGNITUDE`].
@@ -77,34 +84,74 @@ pub fn render_front(
 }
 
 fn validate_front(chart: &FrontChart) -> Result<(), ReportError> {
-    let found = chart.objective_labels.len();
-    if !(MIN_OBJECTIVES..=MAX_OBJECTIVES).contains(&found) {
-        return Err(ReportError::ObjectiveCount {
-            found,
-            min: MIN_OBJECTIVES,
-            max: MAX_OBJECTIVES,
-        });
-    }
-    if chart.points.is_empty() {
-        return Err(ReportError::Empty {
-            field: "FrontChart.points",
-            entry: "front member",
-        });
-    }
-    for (index, point) in chart.points.iter().enumerate() {
-        check_point(&format!("front point at index {index}"), point, chart)?;
-    }
-    if let Some(current) = &chart.current {
-        check_point("current plan", current, chart)?;
-    }
-    if let Some(chosen) = &chart.chosen {
-        check_point("chosen plan", chosen, chart)?;
-    }
-    Ok(())
+    let rows = KpiRows {
+        field: "FrontChart.points",
+        labels: &chart.objective_labels,
+        points: &chart.points,
+        marked: marked_plans(&chart.current, &chart.chosen, &chart.knee),
+    };
+    rows.validate()
 }
 
-fn check_point(row: &str, values: &[f64], chart: &FrontChart) -> Result<(), ReportError> {
-    let labels = &chart.objective_labels;
+/// The names under which error messages report the marked plans.
+const MARKED_NAMES: [&str; 3] = ["current plan", "chosen plan", "knee point"];
+
+/// Pairs the current plan, chosen plan and knee point with their names.
+pub(crate) fn marked_plans<'a>(
+    current: &'a Option<Vec<f64>>,
+    chosen: &'a Option<Vec<f64>>,
+    knee: &'a Option<Vec<f64>>,
+) -> [(&'static str, Option<&'a [f64]>); 3] {
+    let [current_name, chosen_name, knee_name] = MARKED_NAMES;
+    [
+        (current_name, current.as_deref()),
+        (chosen_name, chosen.as_deref()),
+        (knee_name, knee.as_deref()),
+    ]
+}
+
+/// The KPI values of a chart that shows one value per objective and plan.
+pub(crate) struct KpiRows<'a> {
+    /// The points field, named in the error for an empty front.
+    pub(crate) field: &'static str,
+    pub(crate) labels: &'a [String],
+    pub(crate) points: &'a [Vec<f64>],
+    /// The optional marked plans, each with its name for error messages.
+    pub(crate) marked: [(&'static str, Option<&'a [f64]>); 3],
+}
+
+impl KpiRows<'_> {
+    /// Checks the objective count, that there are points, and that every
+    /// point and marked plan has one finite value of accepted magnitude per
+    /// objective.
+    pub(crate) fn validate(&self) -> Result<(), ReportError> {
+        let found = self.labels.len();
+        if !(MIN_OBJECTIVES..=MAX_OBJECTIVES).contains(&found) {
+            return Err(ReportError::ObjectiveCount {
+                found,
+                min: MIN_OBJECTIVES,
+                max: MAX_OBJECTIVES,
+            });
+        }
+        if self.points.is_empty() {
+            return Err(ReportError::Empty {
+                field: self.field,
+                entry: "front member",
+            });
+        }
+        for (index, point) in self.points.iter().enumerate() {
+            check_point(&format!("front point at index {index}"), point, self.labels)?;
+        }
+        for (name, plan) in self.marked {
+            if let Some(plan) = plan {
+                check_point(name, plan, self.labels)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn check_point(row: &str, values: &[f64], labels: &[String]) -> Result<(), ReportError> {
     if values.len() != labels.len() {
         return Err(ReportError::LengthMismatch {
             row: row.to_owned(),
@@ -144,7 +191,7 @@ impl AxisRange {
     /// values are equal or differ only by rounding noise (a millionth of their
     /// magnitude), as a constant objective such as spend under a fixed budget
     /// does, it returns a range around the value.
-    fn padded(values: impl Iterator<Item = f64>) -> Self {
+    pub(crate) fn padded(values: impl Iterator<Item = f64>) -> Self {
         let (min, max) = values.fold((f64::MAX, f64::MIN), |(min, max), value| {
             (min.min(value), max.max(value))
         });
@@ -171,7 +218,7 @@ impl AxisRange {
 /// A validated front chart with its axis ranges.
 pub(crate) struct FrontFigure<'a> {
     pub(crate) chart: &'a FrontChart,
-    /// One range per objective, covering the front and both marked plans.
+    /// One range per objective, covering the front and the marked plans.
     pub(crate) axes: Vec<AxisRange>,
 }
 
@@ -179,7 +226,7 @@ impl<'a> FrontFigure<'a> {
     fn new(chart: &'a FrontChart) -> Self {
         let axes = (0..chart.objective_labels.len())
             .map(|objective| {
-                let marked = chart.current.iter().chain(&chart.chosen);
+                let marked = chart.current.iter().chain(&chart.chosen).chain(&chart.knee);
                 let values = chart.points.iter().chain(marked).map(|p| p[objective]);
                 AxisRange::padded(values)
             })
@@ -211,6 +258,12 @@ impl<'a> FrontFigure<'a> {
                 swatch: Swatch::Ring(CHOSEN),
             });
         }
+        if self.chart.knee.is_some() {
+            entries.push(LegendEntry {
+                label: "knee".to_owned(),
+                swatch: Swatch::Block(KNEE),
+            });
+        }
         entries
     }
 }
@@ -232,14 +285,20 @@ impl Figure for FrontFigure<'_> {
     }
 }
 
-/// Draws the current and chosen plans, if given, on a panel showing objectives
-/// `x` and `y`.
+/// Draws the knee point, current plan and chosen plan, if given, on a panel
+/// showing objectives `x` and `y`.
+///
+/// The chosen plan's ring is drawn last and is open, so a knee square or
+/// current triangle at the same position stays visible inside it.
 pub(crate) fn draw_marked_plans<DB: DrawingBackend>(
     area: &DrawingArea<DB, XyCoord>,
     chart: &FrontChart,
     (x, y): (usize, usize),
     theme: &Theme,
 ) -> DrawResult<DB> {
+    if let Some(knee) = &chart.knee {
+        draw_knee_marker(area, (knee[x], knee[y]), theme)?;
+    }
     if let Some(current) = &chart.current {
         let centre = (current[x], current[y]);
         let marker = TriangleMarker::new(centre, theme.triangle_size(), CURRENT.filled());
@@ -254,6 +313,20 @@ pub(crate) fn draw_marked_plans<DB: DrawingBackend>(
         ))?;
     }
     Ok(())
+}
+
+/// Draws the knee point's marker, a filled square centred on `centre`.
+///
+/// The square is about as large as the legend's block swatch and fits inside
+/// the chosen plan's ring.
+pub(crate) fn draw_knee_marker<DB: DrawingBackend>(
+    area: &DrawingArea<DB, XyCoord>,
+    centre: (f64, f64),
+    theme: &Theme,
+) -> DrawResult<DB> {
+    let half = theme.px(7.0) as i32;
+    let square = Rectangle::new([(-half, -half), (half, half)], KNEE.filled());
+    area.draw(&(EmptyElement::at(centre) + square))
 }
 
 /// Draws the front members as dots of `radius` pixels on a panel showing

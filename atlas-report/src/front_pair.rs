@@ -70,12 +70,12 @@ fn draw_axes<DB: DrawingBackend>(
         .draw()
 }
 
-fn axis_format(axis: AxisRange, max_ticks: usize) -> TickFormat {
+pub(crate) fn axis_format(axis: AxisRange, max_ticks: usize) -> TickFormat {
     TickFormat::new(axis.lo, axis.hi, nice_step(axis.span(), max_ticks))
 }
 
 /// Returns the width in pixels of the widest tick label plotters may draw.
-fn widest_tick(axis: AxisRange, max_ticks: usize, theme: &Theme) -> u32 {
+pub(crate) fn widest_tick(axis: AxisRange, max_ticks: usize, theme: &Theme) -> u32 {
     let font = theme.tick_font();
     let format = axis_format(axis, max_ticks);
     let step = nice_step(axis.span(), max_ticks);

@@ -1,7 +1,11 @@
 //! Charts for Atlas budget decisions, drawn with plotters as SVG or PNG.
 //!
 //! - [`render_front`] draws a Pareto front: a scatter for two objectives, a
-//!   scatter matrix for three or more, with the current and chosen plans marked.
+//!   scatter matrix for three or more, with the current plan, chosen plan and
+//!   knee point marked.
+//! - [`render_parallel`] draws the same front as parallel coordinates, one
+//!   vertical axis per objective and one polyline per plan.
+//! - [`render_convergence`] draws a search's hypervolume by generation.
 //! - [`render_allocations`] draws each plan's channel shares as stacked bars,
 //!   one bar per weight vector of a sweep.
 //! - [`render_curves`] draws each channel's response curve in a grid of small
@@ -26,6 +30,7 @@
 //!     points: vec![vec![1.2e6, 0.31], vec![1.5e6, 0.27], vec![1.7e6, 0.18]],
 //!     current: Some(vec![1.1e6, 0.22]),
 //!     chosen: Some(vec![1.5e6, 0.27]),
+//!     knee: Some(vec![1.5e6, 0.27]),
 //! };
 //! let path = std::env::temp_dir().join("atlas-report-doc-front.svg");
 //! render_front(&chart, &path, ImageFormat::Svg, ChartSize::default())?;
@@ -35,6 +40,7 @@
 
 mod allocation;
 mod allocation_draw;
+mod convergence;
 mod curves;
 mod curves_draw;
 mod error;
@@ -45,14 +51,17 @@ mod layout;
 mod legend;
 mod output;
 mod palette;
+mod parallel;
 mod size;
 mod text;
 mod theme;
 mod ticks;
 
 pub use allocation::{render_allocations, AllocationChart, AllocationRow};
+pub use convergence::{render_convergence, ConvergenceChart};
 pub use curves::{render_curves, ChannelCurve, CurveChart, CurvePoint};
 pub use error::ReportError;
 pub use front::{render_front, FrontChart, MAX_KPI_MAGNITUDE, MAX_OBJECTIVES, MIN_OBJECTIVES};
 pub use palette::channel_colour;
+pub use parallel::{render_parallel, ParallelChart};
 pub use size::{ChartSize, ImageFormat, MAX_SIDE, MIN_SIDE};

@@ -11,7 +11,10 @@ use atlas_moo::nsga2::{
     RunOptions, Stagnation, Termination,
 };
 use atlas_moo::{BudgetProblem, MultiObjectiveOptimizer};
-use atlas_report::{render_front, ChartSize, FrontChart, ImageFormat, MAX_OBJECTIVES};
+use atlas_report::{
+    render_convergence, render_front, render_parallel, ChartSize, ConvergenceChart, FrontChart,
+    ImageFormat, ParallelChart, MAX_OBJECTIVES,
+};
 use clap::Args;
 use serde::Serialize;
 
@@ -264,12 +267,16 @@ struct FrontOutput<'a> {
 }
 
 /// Every file the search writes, so a rerun can remove stale ones.
-const OUTPUT_FILES: [&str; 5] = [
+const OUTPUT_FILES: [&str; 9] = [
     "front.json",
     "front.csv",
     "archive.csv",
     "pareto.svg",
     "pareto.png",
+    "parallel.svg",
+    "parallel.png",
+    "convergence.svg",
+    "convergence.png",
 ];
 
 /// Runs the search.
@@ -483,10 +490,47 @@ fn write_outputs(
             .collect(),
         current: Some(output.current.objectives.clone()),
         chosen: Some(output.chosen.objectives.clone()),
+        knee: Some(output.members[output.knee].objectives.clone()),
+    };
+    let parallel = ParallelChart {
+        title: format!("{}: Pareto front, parallel coordinates", problem.name),
+        objective_labels: chart.objective_labels.clone(),
+        points: chart.points.clone(),
+        current: chart.current.clone(),
+        chosen: chart.chosen.clone(),
+        knee: chart.knee.clone(),
+    };
+    let measured = output
+        .history
+        .iter()
+        .any(|report| report.hypervolume.is_some());
+    let convergence = ConvergenceChart {
+        title: format!("{}: search progress", problem.name),
+        generations: output
+            .history
+            .iter()
+            .map(|report| report.generation)
+            .collect(),
+        hypervolume: output
+            .history
+            .iter()
+            .map(|report| report.hypervolume)
+            .collect(),
     };
     for &format in formats {
-        let path = stage.path(&format!("pareto.{}", format.extension()));
-        render_front(&chart, &path, format, size)?;
+        let extension = format.extension();
+        render_front(
+            &chart,
+            &stage.path(&format!("pareto.{extension}")),
+            format,
+            size,
+        )?;
+        let path = stage.path(&format!("parallel.{extension}"));
+        render_parallel(&parallel, &path, format, size)?;
+        if measured {
+            let path = stage.path(&format!("convergence.{extension}"));
+            render_convergence(&convergence, &path, format, size)?;
+        }
     }
     stage.commit()
 }

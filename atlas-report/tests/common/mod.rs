@@ -37,6 +37,7 @@ pub fn front_chart(objectives: usize, members: usize) -> FrontChart {
         chosen: Some(points[members / 2].clone()),
         points,
         current: Some(current),
+        knee: None,
     }
 }
 

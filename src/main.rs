@@ -58,6 +58,8 @@ enum Command {
     Pareto(commands::pareto::ParetoArgs),
     /// Run the Pareto search on a ZDT or DTLZ problem and score it against the true front.
     TestProblem(commands::test_problem::TestProblemArgs),
+    /// Redraw the charts of a saved pareto result (front.json) in other formats or sizes.
+    Report(commands::report::ReportArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -158,6 +160,7 @@ fn main() -> ExitCode {
         Command::Target(args) => commands::target::run(&args, global),
         Command::Pareto(args) => commands::pareto::run(&args, global),
         Command::TestProblem(args) => commands::test_problem::run(&args, global),
+        Command::Report(args) => commands::report::run(&args, global),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

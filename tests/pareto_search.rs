@@ -455,3 +455,62 @@ fn interrupt_saves_checkpoint_then_resumes() {
         "front.json differs after an interrupted run"
     );
 }
+
+#[test]
+fn report_redraws_identical_charts() {
+    let dir = tempfile::tempdir().unwrap();
+    succeed(&pareto(dir.path(), "front", &["--generations", "15"]));
+    let args = [
+        "report",
+        "front/front.json",
+        "--out",
+        "redrawn",
+        "--format",
+        "svg",
+    ];
+    succeed(&atlas(&args, dir.path()));
+    for chart in ["pareto.svg", "parallel.svg", "convergence.svg"] {
+        let original = std::fs::read(dir.path().join("front").join(chart)).unwrap();
+        let redrawn = std::fs::read(dir.path().join("redrawn").join(chart)).unwrap();
+        assert!(original == redrawn, "{chart} differs when redrawn");
+    }
+    let slide = [
+        "report",
+        "front/front.json",
+        "--out",
+        "slide",
+        "--format",
+        "png",
+        "--size",
+        "1920x1080",
+    ];
+    succeed(&atlas(&slide, dir.path()));
+    let png = std::fs::read(dir.path().join("slide/pareto.png")).unwrap();
+    let width = u32::from_be_bytes(png[16..20].try_into().unwrap());
+    let height = u32::from_be_bytes(png[20..24].try_into().unwrap());
+    assert_eq!((width, height), (1920, 1080));
+}
+
+#[test]
+fn report_rejects_other_files() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("plain.txt"), "not json").unwrap();
+    std::fs::write(dir.path().join("other.json"), r#"{"command": "optimize"}"#).unwrap();
+    std::fs::write(dir.path().join("cut.json"), r#"{"command": "pareto"}"#).unwrap();
+    let cases = [
+        ("plain.txt", "is not JSON"),
+        ("other.json", "atlas optimize"),
+        ("cut.json", "not a complete front.json"),
+        ("missing.json", "cannot read result file"),
+    ];
+    for (file, fragment) in cases {
+        let output = atlas(&["report", file, "--out", "charts"], dir.path());
+        let message = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{file}: {message}");
+        assert!(message.contains(fragment), "{file}: {message}");
+        assert!(
+            !dir.path().join("charts").exists(),
+            "{file}: charts written"
+        );
+    }
+}

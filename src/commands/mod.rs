@@ -6,6 +6,7 @@ pub mod evaluate;
 pub mod import;
 pub mod optimize;
 pub mod pareto;
+pub mod report;
 pub mod sweep;
 pub mod target;
 pub mod test_problem;

@@ -267,7 +267,7 @@ struct FrontOutput<'a> {
 }
 
 /// Every file the search writes, so a rerun can remove stale ones.
-const OUTPUT_FILES: [&str; 9] = [
+pub const OUTPUT_FILES: [&str; 9] = [
     "front.json",
     "front.csv",
     "archive.csv",
@@ -480,47 +480,83 @@ fn write_outputs(
             csv_text(problem, &output.archive)?.as_bytes(),
         )?;
     }
-    let chart = FrontChart {
-        title: format!("{}: Pareto front", problem.name),
+    let charts = FrontCharts {
+        scenario: problem.name.clone(),
         objective_labels: objective_labels(problem),
         points: output
             .members
             .iter()
             .map(|m| m.objectives.clone())
             .collect(),
-        current: Some(output.current.objectives.clone()),
-        chosen: Some(output.chosen.objectives.clone()),
-        knee: Some(output.members[output.knee].objectives.clone()),
+        current: output.current.objectives.clone(),
+        chosen: output.chosen.objectives.clone(),
+        knee: output.members[output.knee].objectives.clone(),
+        history: output
+            .history
+            .iter()
+            .map(|report| (report.generation, report.hypervolume))
+            .collect(),
+    };
+    draw_front_charts(&stage, &charts, formats, size)?;
+    stage.commit()
+}
+
+/// What the front charts show, in natural units: from a search, or read back from front.json.
+pub struct FrontCharts {
+    /// Scenario name, for the titles.
+    pub scenario: String,
+    /// One label per objective, with its sense.
+    pub objective_labels: Vec<String>,
+    /// The front's plans, one objective vector each.
+    pub points: Vec<Vec<f64>>,
+    /// The current plan's objectives.
+    pub current: Vec<f64>,
+    /// The weighted optimum's objectives.
+    pub chosen: Vec<f64>,
+    /// The knee plan's objectives.
+    pub knee: Vec<f64>,
+    /// Generation and hypervolume of each generation.
+    pub history: Vec<(usize, Option<f64>)>,
+}
+
+/// Draws pareto, parallel and (when any hypervolume was measured) convergence charts into
+/// `stage`, in every requested format.
+pub fn draw_front_charts(
+    stage: &StagedDir,
+    charts: &FrontCharts,
+    formats: &[ImageFormat],
+    size: ChartSize,
+) -> Result<()> {
+    let front = FrontChart {
+        title: format!("{}: Pareto front", charts.scenario),
+        objective_labels: charts.objective_labels.clone(),
+        points: charts.points.clone(),
+        current: Some(charts.current.clone()),
+        chosen: Some(charts.chosen.clone()),
+        knee: Some(charts.knee.clone()),
     };
     let parallel = ParallelChart {
-        title: format!("{}: Pareto front, parallel coordinates", problem.name),
-        objective_labels: chart.objective_labels.clone(),
-        points: chart.points.clone(),
-        current: chart.current.clone(),
-        chosen: chart.chosen.clone(),
-        knee: chart.knee.clone(),
+        title: format!("{}: Pareto front, parallel coordinates", charts.scenario),
+        objective_labels: front.objective_labels.clone(),
+        points: front.points.clone(),
+        current: front.current.clone(),
+        chosen: front.chosen.clone(),
+        knee: front.knee.clone(),
     };
-    let measured = output
-        .history
-        .iter()
-        .any(|report| report.hypervolume.is_some());
+    let measured = charts.history.iter().any(|(_, value)| value.is_some());
     let convergence = ConvergenceChart {
-        title: format!("{}: search progress", problem.name),
-        generations: output
+        title: format!("{}: search progress", charts.scenario),
+        generations: charts
             .history
             .iter()
-            .map(|report| report.generation)
+            .map(|(generation, _)| *generation)
             .collect(),
-        hypervolume: output
-            .history
-            .iter()
-            .map(|report| report.hypervolume)
-            .collect(),
+        hypervolume: charts.history.iter().map(|(_, value)| *value).collect(),
     };
     for &format in formats {
         let extension = format.extension();
         render_front(
-            &chart,
+            &front,
             &stage.path(&format!("pareto.{extension}")),
             format,
             size,
@@ -532,7 +568,7 @@ fn write_outputs(
             render_convergence(&convergence, &path, format, size)?;
         }
     }
-    stage.commit()
+    Ok(())
 }
 
 /// Returns the position of the front's knee point.

@@ -193,8 +193,9 @@ fn stagnation_records_hypervolume() {
 #[test]
 fn invalid_search_options_are_input_errors() {
     let dir = tempfile::tempdir().unwrap();
-    let cases: [(&[&str], &str); 6] = [
+    let cases: [(&[&str], &str); 7] = [
         (&["--algorithm", "spea2"], "--algorithm"),
+        (&["--generations", "0"], "invalid --generations: 0"),
         (&["--search-seconds", "0"], "--search-seconds is 0"),
         (&["--search-seconds=-1"], "--search-seconds is -1"),
         (&["--search-evaluations", "3"], "--search-evaluations is 3"),
@@ -218,6 +219,24 @@ fn invalid_search_options_are_input_errors() {
             stderr(&output)
         );
     }
+}
+
+#[test]
+fn population_flag_named_in_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = example();
+    let args = [
+        "pareto",
+        example.to_str().unwrap(),
+        "--population",
+        "0",
+        "--out",
+        "out",
+    ];
+    let output = atlas(&args, dir.path());
+    let message = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{message}");
+    assert!(message.contains("invalid --population: 0"), "{message}");
 }
 
 #[test]

@@ -295,9 +295,28 @@ pub fn run(args: &ParetoArgs, global: Global) -> Result<()> {
     settings.population = args.population.unwrap_or(settings.population);
     settings.generations = args.generations.unwrap_or(settings.generations);
     settings.seed = args.seed.unwrap_or(settings.seed);
-    settings
-        .validate()
-        .map_err(|e| super::InputError(format!("{e} (or the matching flag)")))?;
+    settings.validate().map_err(|error| {
+        // Name the option when the value came from the command line, not the scenario.
+        let flags = [
+            (
+                "`solver.population`",
+                "--population",
+                args.population.is_some(),
+            ),
+            (
+                "`solver.generations`",
+                "--generations",
+                args.generations.is_some(),
+            ),
+        ];
+        let message = flags
+            .iter()
+            .filter(|(_, _, given)| *given)
+            .fold(error.to_string(), |text, (field, flag, _)| {
+                text.replace(field, flag)
+            });
+        super::InputError(message)
+    })?;
 
     let optimizer = MultiObjectiveOptimizer::new(&problem)?;
     super::ensure_anchors_feasible(&problem, &optimizer)?;

@@ -619,11 +619,11 @@ fn oversized_settings_are_input_errors() {
                 "--out",
                 "out",
             ],
-            "solver.generations",
+            "invalid --generations",
         ),
         (
             &["pareto", scenario, "--population", "2", "--out", "out"],
-            "solver.population",
+            "invalid --population",
         ),
         (
             &["sweep", scenario, "--steps", "100000", "--out", "out"],

@@ -97,7 +97,7 @@ fn dtlz2_median_hypervolume() {
         let (worst, far) = sphere_distances(&front_points(result));
         println!("NSGA-II on DTLZ2: worst distance {worst}, share beyond 0.01 {far}");
         // NOTE: after 250 generations some points still lie up to about 0.05 from the
-        // sphere; pymoo 0.6.2's fronts with the same settings reach 0.02 to 0.04.
+        // sphere. pymoo 0.6.2's fronts with the same settings reach 0.02 to 0.04.
         assert!(worst <= 0.06, "a point lies {worst} from the unit sphere");
     }
 }

@@ -6,7 +6,6 @@ use std::path::Path;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-use serde::{Deserialize, Serialize};
 
 use crate::front::{draw_knee_marker, marked_plans, KpiRows, KNEE};
 use crate::layout::{draw_text_at, draw_title};
@@ -17,7 +16,7 @@ use crate::size::{ChartSize, ImageFormat};
 use crate::text::wrap_width;
 use crate::theme::{text_style, text_width, Theme, INK, MUTED_INK};
 use crate::ticks::TickFormat;
-use crate::ReportError;
+use crate::{FrontChart, ReportError};
 
 /// The front colour blended half with white, for the legend swatch of the
 /// front's polylines, which are drawn translucent.
@@ -26,26 +25,9 @@ const FRONT_LIGHT: RGBColor = RGBColor(0x80, 0xB8, 0xD8);
 const MAX_NAME_LINES: u32 = 3;
 
 /// A Pareto front and the plans to compare it with, drawn as parallel
-/// coordinates.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct ParallelChart {
-    /// Chart title, drawn centred at the top. May be empty.
-    pub title: String,
-    /// One axis label per objective, e.g. `revenue (maximize)`.
-    pub objective_labels: Vec<String>,
-    /// KPI values of each front member in natural units, one per objective.
-    pub points: Vec<Vec<f64>>,
-    /// KPI values of the current plan, drawn bold with triangles.
-    #[serde(default)]
-    pub current: Option<Vec<f64>>,
-    /// KPI values of a chosen plan such as the weighted optimum, drawn bold
-    /// with rings.
-    #[serde(default)]
-    pub chosen: Option<Vec<f64>>,
-    /// KPI values of the front's knee point, drawn bold with squares.
-    #[serde(default)]
-    pub knee: Option<Vec<f64>>,
-}
+/// coordinates: the same data as the scatter of [`FrontChart`], so one value
+/// can feed both charts. The marked plans are bold polylines here.
+pub type ParallelChart = FrontChart;
 
 /// Draws a parallel coordinates chart of a Pareto front to `path`.
 ///
@@ -83,8 +65,6 @@ pub fn render_parallel(
         points: &chart.points,
         marked: marked_plans(&chart.current, &chart.chosen, &chart.knee),
     };
-    // NOTE: the ObjectiveCount message names `FrontChart.objective_labels`,
-    // because error.rs fixes that text, although the field here is ParallelChart's.
     rows.validate()?;
     write_figure(&ParallelFigure::new(chart), path, format, size)
 }

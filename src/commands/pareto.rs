@@ -520,7 +520,7 @@ fn write_outputs(
     stage.commit()
 }
 
-/// What the front charts show, in natural units: from a search, or read back from front.json.
+/// Data of the front charts in natural units, from a search or read back from front.json.
 pub struct FrontCharts {
     /// Scenario name, for the titles.
     pub scenario: String,
@@ -556,11 +556,7 @@ pub fn draw_front_charts(
     };
     let parallel = ParallelChart {
         title: format!("{}: Pareto front, parallel coordinates", charts.scenario),
-        objective_labels: front.objective_labels.clone(),
-        points: front.points.clone(),
-        current: front.current.clone(),
-        chosen: front.chosen.clone(),
-        knee: front.knee.clone(),
+        ..front.clone()
     };
     let measured = charts.history.iter().any(|(_, value)| value.is_some());
     let convergence = ConvergenceChart {

@@ -58,7 +58,7 @@ pub enum CheckpointError {
     /// The problem or the seeded candidates differ from the saved run's.
     #[error("the {what} changed since the checkpoint was saved, so the search cannot continue from it; resume with the saved run's inputs or start without --resume")]
     Changed {
-        /// What changed, in words.
+        /// Description of the changed input.
         what: &'static str,
     },
     /// The caller's save function failed.

@@ -246,11 +246,13 @@ pub fn run<P: Problem + ?Sized>(
 ///
 /// # Errors
 ///
-/// Returns [`Nsga2Error::Config`] when [`Nsga2Config::validate_for_problem`] rejects the
-/// configuration or the problem, [`Nsga2Error::Problem`] when an evaluation fails,
-/// [`Nsga2Error::EvaluationShape`] when an evaluation has the wrong shape, and
-/// [`Nsga2Error::Checkpoint`] when the checkpoint to resume from belongs to another
-/// problem or settings, or saving a checkpoint fails.
+/// - [`Nsga2Error::Config`] when [`Nsga2Config::validate_for_problem`] rejects the
+///   configuration or the problem.
+/// - [`Nsga2Error::Problem`] when an evaluation fails.
+/// - [`Nsga2Error::EvaluationShape`] when an evaluation has the wrong shape.
+/// - [`Nsga2Error::Survival`] when NSGA-III's survival step rejects the population.
+/// - [`Nsga2Error::Checkpoint`] when the checkpoint to resume from belongs to another
+///   problem or settings, or saving a checkpoint fails.
 pub fn run_with<P: Problem + ?Sized>(
     problem: &P,
     config: &Nsga2Config,

@@ -39,6 +39,7 @@ pub mod adstock;
 pub mod cmaes;
 pub mod constraint;
 pub mod curve;
+pub mod curve_samples;
 pub mod error;
 pub mod exact;
 pub mod feasibility;

@@ -35,6 +35,9 @@ pub struct AllocationChart {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AllocationRow {
     /// The plan's weight vector in readable form, e.g. `rev 0.5 / aware 0.3 / acq 0.2`.
+    ///
+    /// When every row's label names the same objectives in this form, the
+    /// chart shows the weights as a table with one column per objective.
     pub label: String,
     /// Spend per channel, in the order of [`AllocationChart::channels`].
     pub spend: Vec<f64>,
@@ -44,9 +47,15 @@ pub struct AllocationRow {
 ///
 /// Each bar splits the row's total spend into channel shares from 0 to 100 %,
 /// coloured by [`channel_colour`](crate::channel_colour) and named in a legend
-/// right of the bars. Row labels are cut with an ellipsis when long, and only
-/// every second or later row is labelled when rows are too thin for a label
-/// each. A row with zero total spend is drawn as an empty bar marked `no spend`.
+/// right of the bars. The legend tightens its rows to fit one column where it
+/// can, and cuts long channel names with an ellipsis.
+///
+/// Row labels that all name the same objectives, such as `rev 0.5 / aware 0.5`,
+/// are drawn as a table: one column of weights per objective, under the
+/// objective names. Other row labels, and tables too wide for the chart, are
+/// drawn as text and cut with an ellipsis when long. Only every second or
+/// later row is labelled when rows are too thin for a label each. A row with
+/// zero total spend is drawn as an empty bar marked `no spend`.
 ///
 /// # Errors
 ///

@@ -5,19 +5,17 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::allocation::AllocationFigure;
-use crate::layout::{draw_text_at, draw_title};
+use crate::allocation_labels::RowLabels;
+use crate::layout::draw_title;
 use crate::legend::{column_count, column_width, draw_legend_columns, LegendEntry, Swatch};
 use crate::output::{DrawResult, XyCoord};
 use crate::palette::channel_colour;
-use crate::text::{fit_width, shorten};
 use crate::theme::{text_style, text_width, Theme, GRID, INK, MUTED_INK};
 
-/// Row labels longer than this many characters are cut with an ellipsis.
-const MAX_ROW_LABEL_CHARS: usize = 48;
 /// Maximum width of the channel legend, in percent of the chart width.
 const MAX_LEGEND_PERCENT: u32 = 35;
-/// Maximum width of the row labels, in percent of the area left of the legend.
-const MAX_ROW_LABEL_PERCENT: u32 = 35;
+/// The last tick label of the share axis, which reaches past the bars.
+const LAST_SHARE_LABEL: &str = "100%";
 /// Share of the bar's height left empty above and below it.
 const BAR_GAP: f64 = 0.15;
 
@@ -62,38 +60,36 @@ fn draw_bars<DB: DrawingBackend>(
     figure: &AllocationFigure<'_>,
     theme: &Theme,
 ) -> DrawResult<DB> {
-    let font = theme.tick_font();
     let (area_width, _) = area.dim_in_pixel();
-    let rows = figure.chart.rows.iter();
-    let labels: Vec<String> = rows
-        .map(|row| shorten(&row.label, MAX_ROW_LABEL_CHARS))
+    let labels: Vec<&str> = figure
+        .chart
+        .rows
+        .iter()
+        .map(|row| row.label.as_str())
         .collect();
-    let widest = labels.iter().map(|label| text_width(&font, label)).max();
-    let label_width = widest
-        .unwrap_or(0)
-        .min(area_width * MAX_ROW_LABEL_PERCENT / 100);
+    let labels = RowLabels::new(&labels, area_width, theme);
+    // The centred "100%" label reaches half its width past the bars, and
+    // needs a gap to the legend beyond that.
+    let overhang = text_width(&theme.tick_font(), LAST_SHARE_LABEL) / 2 + theme.px(8.0);
     let row_count = figure.chart.rows.len() as f64;
     let mut chart = ChartBuilder::on(area)
-        .margin_top(theme.px(12.0))
-        .margin_right(theme.px(20.0))
+        .margin_top(theme.px(12.0) + labels.header_height(theme))
+        .margin_right(overhang.max(theme.px(20.0)))
         .margin_left(theme.px(12.0))
         .margin_bottom(theme.px(8.0))
         .x_label_area_size(theme.line_height() + theme.px(38.0))
-        .y_label_area_size(label_width + theme.px(14.0))
+        .y_label_area_size(labels.width(theme) + theme.px(14.0))
         .build_cartesian_2d(0.0..100.0, 0.0..row_count)?;
     draw_share_axis(&mut chart, theme)?;
 
     // Bars thinner than a few pixels are drawn without gaps, because rounding each gap to
     // whole pixels would stripe the chart white.
-    let gap = if row_pixels(&chart, row_count) >= 6.0 {
-        BAR_GAP
-    } else {
-        0.0
-    };
+    let pitch = row_pixels(&chart, row_count);
+    let gap = if pitch >= 6.0 { BAR_GAP } else { 0.0 };
     for (index, shares) in figure.shares.iter().enumerate() {
         draw_bar(&chart, index, shares.as_deref(), (row_count, gap), theme)?;
     }
-    draw_row_labels(area, &chart, &labels, label_width, theme)
+    labels.draw(area, &chart, pitch, theme)
 }
 
 /// Draws the horizontal 0 to 100 % axis with vertical grid lines, and the
@@ -153,40 +149,4 @@ fn draw_bar<DB: DrawingBackend>(
         start += share;
     }
     Ok(())
-}
-
-/// Writes row labels left of the bars, skipping rows when bars are thinner
-/// than a line of text so that labels never overlap.
-fn draw_row_labels<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    chart: &BarChart<'_, DB>,
-    labels: &[String],
-    label_width: u32,
-    theme: &Theme,
-) -> DrawResult<DB> {
-    let row_count = labels.len() as f64;
-    // Tick-font text is about 15 px high at scale 1, so 18 px leaves a gap.
-    let text_pixels = f64::from(theme.px(18.0));
-    let step = (text_pixels / row_pixels(chart, row_count).max(1e-6))
-        .ceil()
-        .max(1.0) as usize;
-    let font = theme.tick_font();
-    let style = text_style(&font, INK).pos(Pos::new(HPos::Right, VPos::Center));
-    for (index, label) in labels.iter().enumerate().step_by(step) {
-        let (x, y) = chart.backend_coord(&(0.0, row_count - index as f64 - 0.5));
-        let tick = [(x - theme.px(5.0) as i32, y), (x, y)];
-        draw_path_at(area, tick)?;
-        let text = fit_width(label, &font, label_width);
-        draw_text_at(area, text, (x - theme.px(8.0) as i32, y), style.clone())?;
-    }
-    Ok(())
-}
-
-fn draw_path_at<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    points: [(i32, i32); 2],
-) -> DrawResult<DB> {
-    let (base_x, base_y) = area.get_base_pixel();
-    let relative = points.map(|(x, y)| (x - base_x, y - base_y));
-    area.draw(&PathElement::new(relative, INK.stroke_width(1)))
 }

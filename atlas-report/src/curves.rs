@@ -72,7 +72,8 @@ pub struct CurvePoint {
 /// grey band of the allowed spend range, an open circle at the current spend,
 /// a filled diamond at the optimal spend, and the marginal return (mROI) at
 /// both, e.g. `mROI 0.84 → 0.52`. The subtitle defines mROI, and the spend and
-/// response axes are named once for all panels.
+/// response axes are named once for all panels. Panels too small for both the
+/// mROI line and tick labels keep the tick labels and leave out the mROI line.
 ///
 /// # Errors
 ///
@@ -83,8 +84,8 @@ pub struct CurvePoint {
 /// - [`ReportError::ValueTooLarge`] if any value's magnitude is above
 ///   [`MAX_KPI_MAGNITUDE`](crate::MAX_KPI_MAGNITUDE).
 /// - [`ReportError::NegativeSpend`] if a spend value or bound is below zero.
-/// - [`ReportError::Draw`] if a curve has fewer than 2 points, its spend does
-///   not strictly ascend, or its lower bound is above its upper bound.
+/// - [`ReportError::InvalidCurve`] if a curve has fewer than 2 points, its
+///   spend does not strictly ascend, or its lower bound is above its upper bound.
 /// - [`ReportError::SizeOutOfRange`] if `size` is outside the accepted range.
 /// - [`ReportError::Io`] or [`ReportError::Draw`] if writing or drawing fails,
 ///   in which case no file is left at `path`.
@@ -98,7 +99,9 @@ pub fn render_curves(
     write_figure(&CurveFigure::new(chart), path, format, size)
 }
 
-fn validate_curves(chart: &CurveChart, path: &Path) -> Result<(), ReportError> {
+/// Checks every curve of `chart`, naming the channel and field of the first
+/// invalid value.
+pub(crate) fn validate_curves(chart: &CurveChart, path: &Path) -> Result<(), ReportError> {
     if chart.channels.is_empty() {
         return Err(ReportError::Empty {
             field: "CurveChart.channels",
@@ -173,7 +176,8 @@ fn check_point(location: &str, point: &CurvePoint) -> Result<(), ReportError> {
     check_value(&format!("{location}.marginal"), point.marginal)
 }
 
-fn check_spend(location: &str, value: f64) -> Result<(), ReportError> {
+/// Checks that a spend is finite, within [`MAX_KPI_MAGNITUDE`] and not negative.
+pub(crate) fn check_spend(location: &str, value: f64) -> Result<(), ReportError> {
     check_value(location, value)?;
     if value < 0.0 {
         return Err(ReportError::NegativeSpend {
@@ -184,7 +188,8 @@ fn check_spend(location: &str, value: f64) -> Result<(), ReportError> {
     Ok(())
 }
 
-fn check_value(location: &str, value: f64) -> Result<(), ReportError> {
+/// Checks that a value is finite and within [`MAX_KPI_MAGNITUDE`].
+pub(crate) fn check_value(location: &str, value: f64) -> Result<(), ReportError> {
     if !value.is_finite() {
         return Err(ReportError::NonFinite {
             location: location.to_owned(),
@@ -253,7 +258,7 @@ pub(crate) struct CurveFigure<'a> {
 }
 
 impl<'a> CurveFigure<'a> {
-    fn new(chart: &'a CurveChart) -> Self {
+    pub(crate) fn new(chart: &'a CurveChart) -> Self {
         let spans = chart.channels.iter().map(channel_spans).collect();
         CurveFigure { chart, spans }
     }
@@ -312,7 +317,7 @@ pub(crate) fn marginal_values(channel: &ChannelCurve) -> String {
 
 /// Formats a marginal return with two significant digits below 100, e.g.
 /// `0.84` or `0.0052`, and three with a suffix from 100 on, e.g. `12.3k`.
-fn format_marginal(value: f64) -> String {
+pub(crate) fn format_marginal(value: f64) -> String {
     let magnitude = value.abs();
     if magnitude == 0.0 {
         return "0".to_owned();

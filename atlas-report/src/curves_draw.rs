@@ -11,7 +11,6 @@ use crate::curves::{marginal_values, ChannelCurve, CurveFigure, Span};
 use crate::layout::{draw_text_at, draw_title};
 use crate::output::{DrawResult, XyCoord};
 use crate::palette::channel_colour;
-use crate::size::ChartSize;
 use crate::text::fit_width;
 use crate::theme::{text_style, text_width, Theme, GRID, INK, MUTED_INK};
 use crate::ticks::{nice_step, tick_values, TickFormat};
@@ -24,11 +23,11 @@ const RANGE_OPACITY: f64 = 0.2;
 const MROI_PREFIX: &str = "mROI ";
 /// Width to height ratio that the panel grid aims for.
 const PANEL_ASPECT: f64 = 1.5;
-/// A panel keeps the chart's text size while it is at least 1/3 of the chart
-/// in both directions. Smaller panels get smaller text, down to the theme's
-/// minimum of 3/4 of the 1200 x 800 sizes, the smallest the crate treats as
-/// legible on a slide. At 1200 x 800, panel text of 6 channels is 14 px and
-/// that of 12 or more channels is the minimum of about 11 px.
+/// A panel keeps the chart's text size while it is at least 1/3 of the panel
+/// grid in both directions. Smaller panels get smaller text, down to 3/4 of
+/// the chart's text size, the smallest the crate treats as legible on a
+/// slide. At 1200 x 800, panel text of up to 9 channels is 14.5 px and that
+/// of 10 or more channels is the minimum of about 11 px.
 const FULL_TEXT_FRACTION: u32 = 3;
 
 type Panel<'a, DB> = ChartContext<'a, DB, XyCoord>;
@@ -42,25 +41,57 @@ pub(crate) fn draw_curves<DB: DrawingBackend>(
     let subtitle = figure.subtitle();
     let body = draw_title(root, &figure.chart.title, Some(&subtitle), theme)?;
     let (key, body) = body.split_vertically(theme.line_height() + theme.px(6.0));
-    draw_key(&key, figure, theme)?;
+    draw_key_row(&key, &key_entries(figure, "optimal spend"), theme)?;
 
     let body = body.margin(theme.px(4.0), theme.px(6.0), theme.px(6.0), theme.px(12.0));
-    let band = theme.px(30.0);
-    let (_, body_height) = body.dim_in_pixel();
-    let (upper, x_band) = body.split_vertically(body_height.saturating_sub(band));
+    draw_panel_grid(&body, figure, None, theme)
+}
+
+/// Draws one panel per channel in `area`, with the spend axis name under the
+/// panels and the response axis name left of them.
+///
+/// Panel text keeps the chart's text size while a panel is at least 1/3 of
+/// `reference` each way, in pixels, or of the panel grid when it is `None`.
+/// A page that shows the panels beside other content passes its own size, so
+/// the panels' text does not outgrow the rest of the page.
+pub(crate) fn draw_panel_grid<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    figure: &CurveFigure<'_>,
+    reference: Option<(u32, u32)>,
+    theme: &Theme,
+) -> DrawResult<DB> {
+    let band = axis_band(theme);
+    let (_, area_height) = area.dim_in_pixel();
+    let (upper, x_band) = area.split_vertically(area_height.saturating_sub(band));
     let (y_band, grid) = upper.split_horizontally(band);
     draw_axis_names(figure, (&x_band, &y_band), &grid, theme)?;
 
     let count = figure.chart.channels.len();
     let (rows, columns) = grid_shape(count, grid.dim_in_pixel());
     let cells = grid.split_evenly((rows, columns));
-    let panel_theme = panel_theme(root.dim_in_pixel(), cells[0].dim_in_pixel());
+    let reference = reference.unwrap_or_else(|| grid.dim_in_pixel());
+    let panel_theme = panel_theme(theme, reference, cells[0].dim_in_pixel());
     let prefix = marginal_prefix(figure, &cells, &panel_theme);
     let channels = figure.chart.channels.iter().zip(&figure.spans);
     for ((channel, spans), cell) in channels.zip(&cells) {
         draw_panel(cell, (channel, prefix), *spans, &panel_theme)?;
     }
     Ok(())
+}
+
+/// Returns the width and height of one panel cell that [`draw_panel_grid`]
+/// gives each of `count` panels in an area of `size` pixels, to within a pixel.
+pub(crate) fn panel_cell_size(count: usize, size: (u32, u32), theme: &Theme) -> (u32, u32) {
+    let band = axis_band(theme);
+    let grid = (size.0.saturating_sub(band), size.1.saturating_sub(band));
+    let (rows, columns) = grid_shape(count, grid);
+    (grid.0 / columns as u32, grid.1 / rows as u32)
+}
+
+/// Width of the band left of the panels and height of the band under them
+/// that hold the axis names.
+fn axis_band(theme: &Theme) -> u32 {
+    theme.px(30.0)
 }
 
 /// Returns `"mROI "` if every channel's annotation fits its panel with it,
@@ -110,45 +141,95 @@ fn grid_shape(count: usize, (width, height): (u32, u32)) -> (usize, usize) {
     (count.div_ceil(best), best)
 }
 
-/// Returns the theme for panels of `cell` pixels on a chart of `chart` pixels.
-fn panel_theme(chart: (u32, u32), cell: (u32, u32)) -> Theme {
-    Theme::new(ChartSize {
-        width: chart.0.min(cell.0.saturating_mul(FULL_TEXT_FRACTION)),
-        height: chart.1.min(cell.1.saturating_mul(FULL_TEXT_FRACTION)),
-    })
+/// Returns the theme for panels of `cell` pixels in a grid of `grid` pixels
+/// on a chart drawn with `chart`.
+fn panel_theme(chart: &Theme, grid: (u32, u32), cell: (u32, u32)) -> Theme {
+    let fraction = |cell: u32, grid: u32| {
+        f64::from(cell.saturating_mul(FULL_TEXT_FRACTION)) / f64::from(grid.max(1))
+    };
+    chart.shrunk(fraction(cell.0, grid.0).min(fraction(cell.1, grid.1)))
 }
 
 /// A symbol in the key above the panels.
 #[derive(Debug, Clone, Copy)]
-enum Mark {
+pub(crate) enum Mark {
     Curve,
     Range,
     Current,
     Optimal,
 }
 
-/// Draws the key of curve, allowed range and marked spends, centred in one
-/// row. Entries for optimal spends and ranges appear only if a channel has one.
-fn draw_key<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    figure: &CurveFigure<'_>,
-    theme: &Theme,
-) -> DrawResult<DB> {
+/// A key entry: a symbol and its label.
+pub(crate) type KeyEntry = (Mark, &'static str);
+
+/// Returns the key entries for curve, allowed range and marked spends, naming
+/// the optimal spend `optimal_label`. Entries for optimal spends and ranges
+/// appear only if a channel has one.
+pub(crate) fn key_entries(figure: &CurveFigure<'_>, optimal_label: &'static str) -> Vec<KeyEntry> {
     let mut entries = vec![(Mark::Curve, "response curve")];
     if figure.has_bounds() {
         entries.push((Mark::Range, "allowed spend range"));
     }
     entries.push((Mark::Current, "current spend"));
     if figure.has_optimal() {
-        entries.push((Mark::Optimal, "optimal spend"));
+        entries.push((Mark::Optimal, optimal_label));
+    }
+    entries
+}
+
+/// Splits `entries` into as few rows as fit `width` pixels without cutting a
+/// label, keeping their order. An entry wider than `width` gets a row alone.
+pub(crate) fn key_rows(entries: &[KeyEntry], width: u32, theme: &Theme) -> Vec<Vec<KeyEntry>> {
+    let font = theme.tick_font();
+    let spacing = theme.px(32.0);
+    let mut rows: Vec<Vec<KeyEntry>> = Vec::new();
+    let mut row_width = 0;
+    for entry in entries {
+        let entry_width = key_swatch(theme) + theme.px(8.0) + text_width(&font, entry.1);
+        match rows.last_mut() {
+            Some(row) if row_width + spacing + entry_width <= width => {
+                row.push(*entry);
+                row_width += spacing + entry_width;
+            }
+            _ => {
+                rows.push(vec![*entry]);
+                row_width = entry_width;
+            }
+        }
+    }
+    rows
+}
+
+fn key_swatch(theme: &Theme) -> u32 {
+    theme.px(26.0)
+}
+
+/// Draws `entries` centred in one row of `area`. If the row is too narrow for
+/// all of them, each label is cut with an ellipsis to an equal share of it.
+pub(crate) fn draw_key_row<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    entries: &[KeyEntry],
+    theme: &Theme,
+) -> DrawResult<DB> {
+    if entries.is_empty() {
+        return Ok(());
     }
     let (width, height) = area.dim_in_pixel();
     let font = theme.tick_font();
-    let swatch = theme.px(26.0);
+    let swatch = key_swatch(theme);
     let spacing = theme.px(32.0);
     let count = entries.len() as u32;
     let overhead = count * (swatch + theme.px(8.0)) + (count - 1) * spacing;
-    let max_label = width.saturating_sub(overhead) / count;
+    let natural = overhead
+        + entries
+            .iter()
+            .map(|(_, l)| text_width(&font, l))
+            .sum::<u32>();
+    let max_label = if natural <= width {
+        u32::MAX
+    } else {
+        width.saturating_sub(overhead) / count
+    };
     let labels: Vec<String> = entries
         .iter()
         .map(|(_, label)| fit_width(label, &font, max_label))
@@ -279,7 +360,8 @@ impl Ticks {
 
 /// Sizes of one panel's parts, in pixels, chosen so that nothing overlaps.
 struct PanelLayout {
-    /// Height of the channel name and mROI lines, or 0 if the panel is too small.
+    /// Height of the header: the channel name and mROI lines, only the name
+    /// if that leaves room for tick labels, or 0 if the panel is too small.
     header: u32,
     /// Width left of the plot for response tick labels, or 0 if they do not fit.
     y_labels: u32,
@@ -294,16 +376,27 @@ impl PanelLayout {
         let font = theme.tick_font();
         let line = theme.line_height();
         let min_plot = theme.px(30.0);
-        let header = if height >= 2 * line + min_plot {
-            2 * line
-        } else {
-            0
-        };
         // The finest tick count gives the widest labels, which set the margins.
         let y_labels = Ticks::new(y_span, 6).widest(&font) + theme.px(10.0);
         let x_labels = line;
-        let fits = width >= y_labels + 2 * min_plot && height >= header + x_labels + min_plot;
-        let (y_labels, x_labels) = if fits { (y_labels, x_labels) } else { (0, 0) };
+        let fits = |header: u32| {
+            width >= y_labels + 2 * min_plot && height >= header + x_labels + min_plot
+        };
+        // Tick labels give the curve its scale, so they take the room of the
+        // mROI line when the panel is too small for both.
+        // NOTE: the subtitle still defines mROI when every panel leaves its
+        // mROI line out, as 30 channels at 640 x 480 do.
+        let (header, y_labels, x_labels) = if fits(2 * line) {
+            (2 * line, y_labels, x_labels)
+        } else if fits(line) {
+            (line, y_labels, x_labels)
+        } else if height >= 2 * line + min_plot {
+            (2 * line, 0, 0)
+        } else if height >= line + min_plot {
+            (line, 0, 0)
+        } else {
+            (0, 0, 0)
+        };
 
         let plot_width = width.saturating_sub(y_labels);
         let plot_height = height.saturating_sub(header + x_labels);
@@ -332,7 +425,8 @@ fn draw_panel<DB: DrawingBackend>(
     let panel = cell.margin(gap, gap, gap, gap);
     let layout = PanelLayout::new(panel.dim_in_pixel(), (x_span, y_span), theme);
     if layout.header > 0 {
-        draw_header(&panel, (channel, prefix), theme)?;
+        let with_marginal = layout.header >= 2 * theme.line_height();
+        draw_header(&panel, (channel, prefix), with_marginal, theme)?;
     }
     let (_, plot_region) = panel.split_vertically(layout.header);
     let chart = ChartBuilder::on(&plot_region)
@@ -372,11 +466,13 @@ fn draw_panel<DB: DrawingBackend>(
     Ok(())
 }
 
-/// Writes the channel name and, after `prefix`, its marginal returns at the
-/// top of `panel`, each cut with an ellipsis to the panel width.
+/// Writes the channel name and, if `with_marginal`, its marginal returns
+/// after `prefix` at the top of `panel`, each cut with an ellipsis to the
+/// panel width.
 fn draw_header<DB: DrawingBackend>(
     panel: &DrawingArea<DB, Shift>,
     (channel, prefix): (&ChannelCurve, &str),
+    with_marginal: bool,
     theme: &Theme,
 ) -> DrawResult<DB> {
     let (width, _) = panel.dim_in_pixel();
@@ -386,6 +482,9 @@ fn draw_header<DB: DrawingBackend>(
     let name = fit_width(&channel.name, &font, width);
     let style = text_style(&font, INK).pos(left);
     panel.draw(&Text::new(name, (0, line / 2), style))?;
+    if !with_marginal {
+        return Ok(());
+    }
     let marginal = format!("{prefix}{}", marginal_values(channel));
     let marginal = fit_width(&marginal, &font, width);
     let style = text_style(&font, MUTED_INK).pos(left);
@@ -449,7 +548,9 @@ fn draw_tick_labels<DB: DrawingBackend>(
     }
 
     let style = text_style(&font, INK).pos(Pos::new(HPos::Right, VPos::Center));
-    let half_height = theme.px(9.0) as i32;
+    // Digits reach 0.73 em above the baseline, 10.6 px at scale 1, so labels
+    // 14 px apart keep a gap even on panels only a few lines high.
+    let half_height = theme.px(7.0) as i32;
     // Values ascend, so labels go up the panel and each must stay above the last.
     let mut last_top = i32::MAX;
     let y_ticks = &layout.y_ticks;
@@ -487,6 +588,7 @@ fn fit_label(centre: i32, half: i32, bounds: &Range<i32>) -> Option<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::size::ChartSize;
 
     #[test]
     fn grid_shape_fits_panels_to_area() {
@@ -498,10 +600,37 @@ mod tests {
 
     #[test]
     fn panel_theme_keeps_chart_size_for_large_panels() {
-        let chart = (1200, 800);
-        let full = Theme::new(ChartSize::default()).px(100.0);
-        assert_eq!(panel_theme(chart, (1170, 650)).px(100.0), full);
-        assert_eq!(panel_theme(chart, (195, 130)).px(100.0), 75);
+        let chart = Theme::new(ChartSize::default());
+        let grid = (1152, 648);
+        assert_eq!(panel_theme(&chart, grid, grid).px(100.0), 100);
+        assert_eq!(panel_theme(&chart, grid, (384, 324)).px(100.0), 100);
+        assert_eq!(panel_theme(&chart, grid, (192, 130)).px(100.0), 75);
+    }
+
+    #[test]
+    fn panel_theme_keeps_three_quarters_of_large_charts() {
+        let chart = Theme::new(ChartSize {
+            width: 1920,
+            height: 1080,
+        });
+        let panel = panel_theme(&chart, (1850, 900), (308, 180));
+        assert_eq!(panel.px(100.0), chart.px(75.0));
+    }
+
+    #[test]
+    fn small_panel_keeps_name_without_marginal() {
+        crate::theme::register_bundled_font().expect("bundled font");
+        let theme = Theme::new(ChartSize::default());
+        let span = Span { lo: 0.0, hi: 1.0 };
+        let header = |height| PanelLayout::new((300, height), (span, span), &theme).header;
+        // Lines are 24 px and a plot needs at least 30 px at 1200 x 800, and
+        // spend tick labels take a line under the plot.
+        assert_eq!(header(102), 48);
+        assert_eq!(header(101), 24);
+        assert_eq!(header(78), 24);
+        assert_eq!(header(77), 24);
+        assert_eq!(header(54), 24);
+        assert_eq!(header(53), 0);
     }
 
     #[test]

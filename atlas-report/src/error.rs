@@ -72,6 +72,15 @@ pub enum ReportError {
         value: f64,
     },
 
+    /// A share of a total is outside 0..=1.
+    #[error("{location} is {value}, expected a fraction from 0 to 1, e.g. 0.25 for 25 %")]
+    ShareOutOfRange {
+        /// The value's row and column.
+        location: String,
+        /// The offending value.
+        value: f64,
+    },
+
     /// A chart size string is not of the form `WIDTHxHEIGHT`.
     #[error("invalid chart size {value:?}: expected WIDTHxHEIGHT in pixels, e.g. 1200x800")]
     InvalidSize {

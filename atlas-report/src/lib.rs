@@ -11,6 +11,10 @@
 //! - [`render_curves`] draws each channel's response curve in a grid of small
 //!   panels, with the allowed spend range, the current and optimal spends, and
 //!   the marginal return at both.
+//! - [`render_summary`] draws a one-page summary of a recommended budget
+//!   against the current one: spend and KPI totals with their change, a table
+//!   of spend, share, response, ROI and marginal ROI per channel, and the
+//!   response curves.
 //!
 //! Text is set in the bundled DejaVu Sans font, registered with plotters in
 //! place of any system font, so the same input gives the same SVG and PNG
@@ -40,6 +44,7 @@
 
 mod allocation;
 mod allocation_draw;
+mod allocation_labels;
 mod convergence;
 mod curves;
 mod curves_draw;
@@ -53,6 +58,10 @@ mod output;
 mod palette;
 mod parallel;
 mod size;
+mod summary;
+mod summary_cells;
+mod summary_draw;
+mod summary_table;
 mod text;
 mod theme;
 mod ticks;
@@ -65,3 +74,4 @@ pub use front::{render_front, FrontChart, MAX_KPI_MAGNITUDE, MAX_OBJECTIVES, MIN
 pub use palette::channel_colour;
 pub use parallel::{render_parallel, ParallelChart};
 pub use size::{ChartSize, ImageFormat, MAX_SIDE, MIN_SIDE};
+pub use summary::{render_summary, SummaryChannel, SummaryChart, SummaryKpi};

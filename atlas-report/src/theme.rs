@@ -39,6 +39,8 @@ pub(crate) fn register_bundled_font() -> Result<(), String> {
 
 /// Smallest factor applied to the sizes designed for 1200 x 800.
 const MIN_SCALE: f64 = 0.75;
+/// Height of one line of tick-font text at 1200 x 800, in pixels.
+const LINE_HEIGHT: f64 = 24.0;
 
 /// Pixel sizes of text, markers and gaps for one chart size.
 ///
@@ -58,6 +60,37 @@ impl Theme {
         let by_width = f64::from(size.width) / 1200.0;
         Theme {
             scale: by_height.min(by_width).max(MIN_SCALE),
+        }
+    }
+
+    /// Returns this theme with its scale lowered to `scale`, but never below
+    /// the minimum of 3/4 or above this theme's own scale.
+    pub(crate) fn shrunk_to(&self, scale: f64) -> Theme {
+        Theme {
+            scale: scale.min(self.scale).max(MIN_SCALE),
+        }
+    }
+
+    /// Returns this theme shrunk so that [`Theme::line_height`] is at most
+    /// `pixels`, within the limits of [`Theme::shrunk_to`].
+    pub(crate) fn shrunk_to_line_height(&self, pixels: u32) -> Theme {
+        self.shrunk_to(f64::from(pixels) / LINE_HEIGHT)
+    }
+
+    /// Returns the factor applied to the sizes designed for 1200 x 800.
+    pub(crate) fn scale(&self) -> f64 {
+        self.scale
+    }
+
+    /// Returns this theme with its sizes multiplied by `factor`, at most 1, but
+    /// never below 3/4 of this theme's sizes or of the sizes at 1200 x 800.
+    ///
+    /// Small panels of a large chart use it, so that their text keeps at least
+    /// 3/4 of the size of the chart's other text, as it does at 1200 x 800.
+    pub(crate) fn shrunk(&self, factor: f64) -> Self {
+        let floor = (self.scale * MIN_SCALE).max(MIN_SCALE);
+        Theme {
+            scale: (self.scale * factor.min(1.0)).max(floor),
         }
     }
 
@@ -86,7 +119,7 @@ impl Theme {
 
     /// Height of one line of tick-font text, including spacing.
     pub(crate) fn line_height(&self) -> u32 {
-        self.px(24.0)
+        self.px(LINE_HEIGHT)
     }
 
     /// Radius of a front member's dot.
@@ -156,6 +189,37 @@ mod tests {
             height: 200,
         });
         assert_eq!(wide_and_short.px(10.0), 8);
+    }
+
+    #[test]
+    fn shrunk_theme_stays_within_scale_range() {
+        let theme = Theme::new(ChartSize::default());
+        assert_eq!(theme.shrunk_to(0.9).px(100.0), 90);
+        assert_eq!(theme.shrunk_to(0.1).px(100.0), 75);
+        assert_eq!(theme.shrunk_to(2.0).px(100.0), 100);
+        for pixels in 18..=24 {
+            let line = theme.shrunk_to_line_height(pixels).line_height();
+            assert_eq!(line, pixels, "line height for {pixels} px");
+        }
+        assert_eq!(theme.shrunk_to_line_height(10).line_height(), 18);
+    }
+
+    #[test]
+    fn shrunk_theme_keeps_three_quarters() {
+        let default = Theme::new(ChartSize::default());
+        assert_eq!(default.shrunk(1.5).px(100.0), 100);
+        assert_eq!(default.shrunk(0.9).px(100.0), 90);
+        assert_eq!(default.shrunk(0.2).px(100.0), 75);
+        let large = Theme::new(ChartSize {
+            width: 2400,
+            height: 1600,
+        });
+        assert_eq!(large.shrunk(0.2).px(100.0), 150);
+        let small = Theme::new(ChartSize {
+            width: 400,
+            height: 300,
+        });
+        assert_eq!(small.shrunk(0.2).px(100.0), 75);
     }
 
     #[test]

@@ -151,6 +151,24 @@ pub(crate) fn format_amount(value: f64) -> String {
     TickFormat::new(rounded, rounded, step).format(rounded)
 }
 
+/// Formats a value in full for a table cell: whole numbers with thousands
+/// separators from 100 on, e.g. `1,234,567`, three significant digits below,
+/// e.g. `12.3` or `0.0456`, and scientific notation from 1e15 and below 1e-4.
+pub(crate) fn format_grouped(value: f64) -> String {
+    let magnitude = value.abs();
+    if magnitude == 0.0 {
+        return "0".to_owned();
+    }
+    if !(1e-4..SCIENTIFIC_FROM).contains(&magnitude) {
+        return format!("{value:.2e}");
+    }
+    if magnitude >= 100.0 {
+        return group_thousands(&format!("{value:.0}"));
+    }
+    let decimals = (2.0 - magnitude.log10().floor()).max(0.0) as usize;
+    format!("{value:.decimals$}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -216,6 +234,19 @@ mod tests {
         assert_eq!(format.format(1e300), "1.00e300");
         let format = TickFormat::new(0.0, 1e-8, 2e-9);
         assert_eq!(format.format(4e-9), "4.00e-9");
+    }
+
+    #[test]
+    fn grouped_values_show_every_digit_from_100() {
+        assert_eq!(format_grouped(1_234_567.0), "1,234,567");
+        assert_eq!(format_grouped(-1_234_567.4), "-1,234,567");
+        assert_eq!(format_grouped(999.6), "1,000");
+        assert_eq!(format_grouped(100.0), "100");
+        assert_eq!(format_grouped(12.345), "12.3");
+        assert_eq!(format_grouped(0.04567), "0.0457");
+        assert_eq!(format_grouped(0.0), "0");
+        assert_eq!(format_grouped(2.5e15), "2.50e15");
+        assert_eq!(format_grouped(2.5e-7), "2.50e-7");
     }
 
     #[test]

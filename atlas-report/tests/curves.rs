@@ -267,6 +267,22 @@ fn curves_key_omits_absent_marks() {
 }
 
 #[test]
+fn curves_key_keeps_labels_that_fit() {
+    // At 640 x 480 the key has room for every label in full, but not for four
+    // labels as long as the longest one.
+    let directory = tempfile::tempdir().expect("temp dir");
+    let path = directory.path().join("curves.svg");
+    let size = ChartSize {
+        width: 640,
+        height: 480,
+    };
+    render_curves(&curve_chart(6), &path, ImageFormat::Svg, size).expect("render");
+    let svg = read_svg(&path);
+    assert!(has_text(&svg, "allowed spend range"), "range entry cut");
+    assert!(has_text(&svg, "optimal spend"), "optimal entry cut");
+}
+
+#[test]
 fn curves_axes_name_currency_and_kpi() {
     let directory = tempfile::tempdir().expect("temp dir");
     let svg = render_svg(&curve_chart(1), directory.path(), "curves.svg");

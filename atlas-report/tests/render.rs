@@ -119,14 +119,24 @@ fn allocation_svg_names_title_axis_and_channels() {
                 "legend lacks {name}, {channels} channels"
             );
         }
-        assert!(has_text(&svg, &chart.rows[0].label), "first row label");
+        // Weight labels such as "rev 0.0 / aware 1.0" become a table with
+        // one column per objective.
+        for header in ["objective weights", "rev", "aware"] {
+            assert!(has_text(&svg, header), "table header {header:?}");
+        }
+        for weight in ["0.0", "1.0"] {
+            assert!(has_text(&svg, weight), "first row weight {weight}");
+        }
     }
 }
 
 #[test]
 fn allocation_with_66_rows_labels_without_overlap() {
     let directory = tempfile::tempdir().expect("temp dir");
-    let chart = allocation_chart(6, 66);
+    let mut chart = allocation_chart(6, 66);
+    for (index, row) in chart.rows.iter_mut().enumerate() {
+        row.label = format!("sweep point {index:02}");
+    }
     let path = directory.path().join("sweep.svg");
     render_allocations(&chart, &path, ImageFormat::Svg, ChartSize::default()).expect("render");
     let svg = read_svg(&path);

@@ -58,7 +58,8 @@ enum Command {
     Pareto(commands::pareto::ParetoArgs),
     /// Run the Pareto search on a ZDT or DTLZ problem and score it against the true front.
     TestProblem(commands::test_problem::TestProblemArgs),
-    /// Redraw the charts of a saved pareto result (front.json) in other formats or sizes.
+    /// Redraw the charts of a saved result (result.json, sweep.json or front.json) in other
+    /// formats or sizes.
     Report(commands::report::ReportArgs),
 }
 

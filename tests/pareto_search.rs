@@ -514,12 +514,16 @@ fn report_redraws_identical_charts() {
 fn report_rejects_other_files() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("plain.txt"), "not json").unwrap();
-    std::fs::write(dir.path().join("other.json"), r#"{"command": "optimize"}"#).unwrap();
-    std::fs::write(dir.path().join("cut.json"), r#"{"command": "pareto"}"#).unwrap();
+    std::fs::write(dir.path().join("other.json"), r#"{"command": "target"}"#).unwrap();
+    let cut = r#"{"command": "pareto", "schema_version": 1}"#;
+    std::fs::write(dir.path().join("cut.json"), cut).unwrap();
+    let old = r#"{"command": "pareto", "schema_version": 0}"#;
+    std::fs::write(dir.path().join("old.json"), old).unwrap();
     let cases = [
         ("plain.txt", "is not JSON"),
-        ("other.json", "atlas optimize"),
+        ("other.json", "written by atlas target"),
         ("cut.json", "not a complete front.json"),
+        ("old.json", "has schema_version 0, but this atlas reads 1"),
         ("missing.json", "cannot read result file"),
     ];
     for (file, fragment) in cases {

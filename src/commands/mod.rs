@@ -5,6 +5,7 @@ pub mod charts;
 pub mod evaluate;
 pub mod import;
 pub mod optimize;
+pub mod optimize_charts;
 pub mod pareto;
 pub mod report;
 pub mod sweep;

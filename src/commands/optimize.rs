@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
+use atlas_core::curve_samples::{sample_curves, SampledCurve, DEFAULT_SAMPLES};
 use atlas_core::solve::{Method, SolveStatus};
 use atlas_core::{ConstraintCheck, PlanEvaluation, Problem};
 use atlas_moo::{MultiObjectiveOptimizer, Normalization};
@@ -10,9 +11,11 @@ use clap::Args;
 use serde::Serialize;
 
 use super::cells::{cell_reports, geo_table, masked_note, period_table, plan_csv, CellReport};
+use super::charts::ChartArgs;
 use super::evaluate::{channel_reports, ChannelReport};
+use super::optimize_charts::OptimizeView;
 use super::{binding_names, constraint_table, load, objective_info, parse_weights, ObjectiveInfo};
-use crate::output::{json_bytes, write_atomic};
+use crate::output::{json_bytes, write_atomic, StagedDir};
 use crate::table::{kpi, marginal, number, percent, Table};
 use crate::Global;
 
@@ -34,6 +37,13 @@ pub struct OptimizeArgs {
     /// per channel or unmasked cell.
     #[arg(long, value_name = "FILE.csv")]
     plan_csv: Option<PathBuf>,
+    /// Folder for a one-page summary (summary.svg, summary.png) and each KPI's response
+    /// curves (curves-KPI.svg, .png). `atlas report RESULT.json` draws them later from the
+    /// result file.
+    #[arg(long, value_name = "DIR")]
+    charts: Option<PathBuf>,
+    #[command(flatten)]
+    chart_options: ChartArgs,
 }
 
 /// One plan of the result: KPIs, objectives and channels.
@@ -76,6 +86,12 @@ struct OptimizeOutput {
     /// With a plan over periods, every cell with its current and optimal spend.
     #[serde(skip_serializing_if = "Option::is_none")]
     cells: Option<Vec<CellReport>>,
+    /// Index in `kpi_names` of the KPI of the first objective on a KPI, which the summary
+    /// chart shows per channel.
+    primary_kpi: usize,
+    /// Each channel's contribution to every KPI as its spend varies from 0 while the other
+    /// channels keep their optimal spend, with the current and optimal spends marked.
+    response_curves: Vec<SampledCurve>,
 }
 
 /// Runs the optimization.
@@ -83,6 +99,8 @@ pub fn run(args: &OptimizeArgs, global: Global) -> Result<()> {
     let mut problem = load(&args.scenario.scenario)?;
     args.solver.apply(&mut problem)?;
     let weights = args.weights.as_deref().map(parse_weights).transpose()?;
+    let formats = args.chart_options.formats()?;
+    let size = args.chart_options.size()?;
 
     let started = std::time::Instant::now();
     let mut optimizer = MultiObjectiveOptimizer::new(&problem)?;
@@ -115,6 +133,12 @@ pub fn run(args: &OptimizeArgs, global: Global) -> Result<()> {
     }
     let optimal = problem.evaluate_plan(&solution.spend)?;
     super::ensure_feasible(&problem, &solution.spend, "the optimum")?;
+    let response_curves = sample_curves(
+        &problem,
+        &solution.spend,
+        &[("current", &problem.current), ("optimal", &solution.spend)],
+        DEFAULT_SAMPLES,
+    )?;
 
     let output = OptimizeOutput {
         schema_version: super::SCHEMA_VERSION,
@@ -153,13 +177,52 @@ pub fn run(args: &OptimizeArgs, global: Global) -> Result<()> {
             .layout
             .as_ref()
             .map(|layout| cell_reports(layout, &[&problem.current, &solution.spend])),
+        primary_kpi: primary_kpi(&problem),
+        response_curves,
+    };
+    // Charts are drawn before any file is written, so a failed chart leaves no result behind.
+    let charts = match &args.charts {
+        Some(folder) => Some(stage_charts(&output, folder, &formats, size)?),
+        None => None,
     };
     if let Some(path) = &args.plan_csv {
         write_atomic(path, &plan_csv(&problem, &solution.spend)?)?;
     }
     write_atomic(&args.output, &json_bytes(&output)?)?;
+    if let Some(stage) = charts {
+        stage.commit()?;
+    }
     let text = render(&problem, &output, &current, &optimal, args);
     super::emit(global, &text, &output)
+}
+
+/// Returns the index of the KPI of the first objective on a KPI, or 0.
+fn primary_kpi(problem: &Problem) -> usize {
+    problem
+        .objectives
+        .iter()
+        .find_map(|o| match o.measure {
+            atlas_core::Measure::Kpi(k) => Some(k),
+            atlas_core::Measure::TotalSpend => None,
+        })
+        .unwrap_or(0)
+}
+
+/// Draws the summary and curve charts of `output` into a stage for `folder`, reading them
+/// back through the same fields that `atlas report` reads from result.json.
+fn stage_charts(
+    output: &OptimizeOutput,
+    folder: &std::path::Path,
+    formats: &[atlas_report::ImageFormat],
+    size: atlas_report::ChartSize,
+) -> Result<StagedDir> {
+    let view: OptimizeView = serde_json::from_value(serde_json::to_value(output)?)?;
+    let owned = view.chart_files();
+    let owned: Vec<&str> = owned.iter().map(String::as_str).collect();
+    let stage = StagedDir::new(folder, &owned)?;
+    view.check().map_err(anyhow::Error::msg)?;
+    view.draw(&stage, output.primary_kpi, formats, size)?;
+    Ok(stage)
 }
 
 fn plan_report(problem: &Problem, evaluation: &PlanEvaluation) -> PlanReport {
@@ -181,14 +244,7 @@ fn render(
     let mut spend = Table::new([
         "channel", "current", "optimal", "change", "share", "marginal",
     ]);
-    let first_kpi = problem
-        .objectives
-        .iter()
-        .find_map(|o| match o.measure {
-            atlas_core::Measure::Kpi(k) => Some(k),
-            atlas_core::Measure::TotalSpend => None,
-        })
-        .unwrap_or(0);
+    let first_kpi = output.primary_kpi;
     for (before, after) in output.current.channels.iter().zip(&output.optimal.channels) {
         spend.row([
             after.name.clone(),
@@ -264,7 +320,14 @@ fn render(
         kpis.render(),
         constraint_table(problem, &optimal.checks),
         binding_names(problem, &optimal.checks),
-        args.output.display()
+        match &args.charts {
+            Some(folder) => format!(
+                "{}, and the summary and response-curve charts to {}",
+                args.output.display(),
+                folder.display()
+            ),
+            None => args.output.display().to_string(),
+        }
     )
 }
 

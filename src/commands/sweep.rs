@@ -53,6 +53,11 @@ struct SweepOutput<'a> {
     points: &'a [WeightedSolution],
     /// Per point, the names of the constraints that bind.
     binding: Vec<Vec<String>>,
+    /// Channel names of `allocations`; with a plan over periods, the channels that own the
+    /// cells named in `channels`.
+    allocation_channels: Vec<String>,
+    /// Per point, the spend of each channel of `allocation_channels`.
+    allocations: Vec<Vec<f64>>,
     abrupt: &'a [AbruptChange],
 }
 
@@ -102,6 +107,12 @@ pub fn run(args: &SweepArgs, global: Global) -> Result<()> {
             .map(|p| super::binding_list(&problem, &p.spend))
             .collect(),
         abrupt: &result.abrupt,
+        allocation_channels: problem.channel_names(),
+        allocations: result
+            .points
+            .iter()
+            .map(|p| problem.by_channel(&p.spend))
+            .collect(),
     };
     let folder = write_outputs(&problem, &output, &args.out, &formats, size)?;
     let text = render(&problem, &result.points, &result.abrupt, &folder);
@@ -161,11 +172,15 @@ fn write_outputs(
     let stage = StagedDir::new(out, &OUTPUT_FILES)?;
     stage.write("sweep.json", &json_bytes(output)?)?;
     stage.write("sweep.csv", csv_text(problem, output.points)?.as_bytes())?;
-    let chart = allocation_chart(problem, output.points);
-    for &format in formats {
-        let name = format!("allocations.{}", format.extension());
-        render_allocations(&chart, &stage.path(&name), format, size)?;
-    }
+    let chart = allocation_chart(&AllocationData {
+        scenario: problem.name.clone(),
+        currency: problem.currency.clone(),
+        objective_names: objective_names(problem),
+        channels: output.allocation_channels.clone(),
+        weights: output.points.iter().map(|p| p.weights.clone()).collect(),
+        allocations: output.allocations.clone(),
+    });
+    draw_allocations(&stage, &chart, formats, size)?;
     stage.commit()
 }
 
@@ -192,13 +207,30 @@ fn csv_text(problem: &Problem, points: &[WeightedSolution]) -> Result<String> {
     Ok(String::from_utf8(writer.into_inner()?)?)
 }
 
+/// Draws the allocation chart into `stage` in every requested format.
+pub fn draw_allocations(
+    stage: &StagedDir,
+    chart: &AllocationChart,
+    formats: &[ImageFormat],
+    size: ChartSize,
+) -> Result<()> {
+    for &format in formats {
+        let name = format!("allocations.{}", format.extension());
+        render_allocations(chart, &stage.path(&name), format, size)?;
+    }
+    Ok(())
+}
+
+fn objective_names(problem: &Problem) -> Vec<String> {
+    problem.objectives.iter().map(|o| o.name.clone()).collect()
+}
+
 /// Formats a weight vector in short readable form, such as `rev 0.5 / bra 0.3 / cus 0.2`.
-pub fn weight_label(problem: &Problem, weights: &[f64]) -> String {
-    problem
-        .objectives
+pub fn weight_label(objective_names: &[String], weights: &[f64]) -> String {
+    objective_names
         .iter()
         .zip(weights)
-        .map(|(o, w)| format!("{} {}", abbreviate(&o.name), trim_number(*w)))
+        .map(|(name, w)| format!("{} {}", abbreviate(name), trim_number(*w)))
         .collect::<Vec<_>>()
         .join(" / ")
 }
@@ -217,12 +249,11 @@ fn abbreviate(name: &str) -> String {
 
 /// Explains the abbreviated objective names of the weight labels, such as
 /// `ba = brand_awareness`, or returns an empty string when no name is abbreviated.
-fn abbreviation_key(problem: &Problem) -> String {
-    let pairs: Vec<String> = problem
-        .objectives
+fn abbreviation_key(objective_names: &[String]) -> String {
+    let pairs: Vec<String> = objective_names
         .iter()
-        .filter(|o| abbreviate(&o.name) != o.name)
-        .map(|o| format!("{} = {}", abbreviate(&o.name), o.name))
+        .filter(|name| abbreviate(name) != **name)
+        .map(|name| format!("{} = {name}", abbreviate(name)))
         .collect();
     if pairs.is_empty() {
         String::new()
@@ -236,19 +267,38 @@ fn trim_number(value: f64) -> String {
     text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
-fn allocation_chart(problem: &Problem, points: &[WeightedSolution]) -> AllocationChart {
+/// The inputs of the allocation chart, from a sweep or read back from sweep.json.
+pub struct AllocationData {
+    /// Scenario name, for the title.
+    pub scenario: String,
+    /// Currency of the spend.
+    pub currency: String,
+    /// Objective names, in weight order.
+    pub objective_names: Vec<String>,
+    /// Channel names, in spend order.
+    pub channels: Vec<String>,
+    /// Weight vector of each point.
+    pub weights: Vec<Vec<f64>>,
+    /// Spend of each channel at each point.
+    pub allocations: Vec<Vec<f64>>,
+}
+
+/// Returns the stacked-bar chart of the allocation at each weight vector.
+pub fn allocation_chart(data: &AllocationData) -> AllocationChart {
     AllocationChart {
-        title: format!("{}: allocation by objective weights", problem.name),
-        channels: problem.channel_names(),
-        rows: points
+        title: format!("{}: allocation by objective weights", data.scenario),
+        channels: data.channels.clone(),
+        rows: data
+            .weights
             .iter()
-            .map(|p| AllocationRow {
-                label: weight_label(problem, &p.weights),
-                spend: problem.by_channel(&p.spend),
+            .zip(&data.allocations)
+            .map(|(weights, spend)| AllocationRow {
+                label: weight_label(&data.objective_names, weights),
+                spend: spend.clone(),
             })
             .collect(),
-        currency: problem.currency.clone(),
-        note: abbreviation_key(problem),
+        currency: data.currency.clone(),
+        note: abbreviation_key(&data.objective_names),
     }
 }
 
@@ -263,7 +313,7 @@ fn render(
     header.extend(problem.channel_names());
     let mut table = Table::new(header);
     for point in points {
-        let mut row = vec![weight_label(problem, &point.weights)];
+        let mut row = vec![weight_label(&objective_names(problem), &point.weights)];
         row.extend(point.objectives.iter().map(|v| crate::table::kpi(*v)));
         row.extend(
             problem
@@ -278,7 +328,7 @@ fn render(
         problem.name,
         points.len(),
         if points.len() == 1 { "" } else { "s" },
-        abbreviation_key(problem),
+        abbreviation_key(&objective_names(problem)),
         table.render()
     );
     if abrupt.is_empty() {
@@ -295,8 +345,8 @@ fn render(
         for change in abrupt {
             text.push_str(&format!(
                 "  {}  ->  {}: {:.1}%\n",
-                weight_label(problem, &points[change.from].weights),
-                weight_label(problem, &points[change.to].weights),
+                weight_label(&objective_names(problem), &points[change.from].weights),
+                weight_label(&objective_names(problem), &points[change.to].weights),
                 change.shift * 100.0
             ));
         }

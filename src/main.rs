@@ -43,6 +43,10 @@ pub enum OutputFormat {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Write a commented example scenario to start from.
+    Init(commands::init::InitArgs),
+    /// Check a scenario and prove that some plan meets every rule, writing nothing.
+    Validate(commands::validate::ValidateArgs),
     /// Write a scenario from a model fitted by another tool.
     #[command(subcommand)]
     Import(ImportCommand),
@@ -154,6 +158,8 @@ fn main() -> ExitCode {
         quiet: cli.quiet,
     };
     let result = match cli.command {
+        Command::Init(args) => commands::init::run(&args, global),
+        Command::Validate(args) => commands::validate::run(&args, global),
         Command::Import(ImportCommand::Robyn(args)) => commands::import::run(&args, global),
         Command::Evaluate(args) => commands::evaluate::run(&args, global),
         Command::Optimize(args) => commands::optimize::run(&args, global),

@@ -4,6 +4,7 @@ pub mod cells;
 pub mod charts;
 pub mod evaluate;
 pub mod import;
+pub mod init;
 pub mod optimize;
 pub mod optimize_charts;
 pub mod pareto;
@@ -11,6 +12,7 @@ pub mod report;
 pub mod sweep;
 pub mod target;
 pub mod test_problem;
+pub mod validate;
 
 use std::io::Write;
 use std::path::Path;

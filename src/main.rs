@@ -14,7 +14,16 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// Turn a fitted response model into budget decisions: optimal allocations under business
 /// rules, weight sweeps and Pareto fronts.
 #[derive(Debug, Parser)]
-#[command(name = "atlas", version, about, long_about = None)]
+#[command(
+    name = "atlas",
+    version,
+    about,
+    long_about = None,
+    after_help = "Exit codes: 0 success, 1 an infeasible problem or a failed run, 2 invalid usage \
+                  or input, 130 a search stopped by a signal after saving its checkpoint.\n\
+                  Environment: RAYON_NUM_THREADS sets the number of threads (results do not \
+                  depend on it); NO_COLOR turns off colour in help and error messages."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -235,7 +235,11 @@ fn report_redraws_sweep_allocations() {
         "sweep",
         "-q",
     ];
-    succeed(&atlas(&args, dir.path()));
+    let stdout = succeed(&atlas(&args, dir.path()));
+    assert!(
+        stdout.contains("6 weight vectors, solved with exact"),
+        "{stdout}"
+    );
     let args = ["report", "sweep/sweep.json", "--out", "redrawn", "-q"];
     succeed(&atlas(&args, dir.path()));
     for name in ["allocations.svg", "allocations.png"] {

@@ -302,6 +302,27 @@ pub fn allocation_chart(data: &AllocationData) -> AllocationChart {
     }
 }
 
+/// Names the solvers that ran, such as `exact` or `exact (4), gradient (2)` when `auto` chose
+/// differently between points.
+fn solver_names(points: &[WeightedSolution]) -> String {
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for point in points {
+        let name = point.method.name();
+        match counts.iter_mut().find(|(seen, _)| *seen == name) {
+            Some((_, count)) => *count += 1,
+            None => counts.push((name, 1)),
+        }
+    }
+    if counts.len() == 1 {
+        return counts[0].0.to_owned();
+    }
+    let parts: Vec<String> = counts
+        .iter()
+        .map(|(name, count)| format!("{name} ({count})"))
+        .collect();
+    parts.join(", ")
+}
+
 fn render(
     problem: &Problem,
     points: &[WeightedSolution],
@@ -324,10 +345,11 @@ fn render(
         table.row(row);
     }
     let mut text = format!(
-        "Scenario: {}\n{} weight vector{}\n{}\n\n{}",
+        "Scenario: {}\n{} weight vector{}, solved with {}\n{}\n\n{}",
         problem.name,
         points.len(),
         if points.len() == 1 { "" } else { "s" },
+        solver_names(points),
         abbreviation_key(&objective_names(problem)),
         table.render()
     );

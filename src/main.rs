@@ -166,6 +166,7 @@ fn main() -> ExitCode {
         format: cli.output_format,
         quiet: cli.quiet,
     };
+    let solver_flag = cli.command.solver_flag();
     let result = match cli.command {
         Command::Init(args) => commands::init::run(&args, global),
         Command::Validate(args) => commands::validate::run(&args, global),
@@ -183,12 +184,43 @@ fn main() -> ExitCode {
         Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
             let mut stderr = std::io::stderr().lock();
-            let _ = writeln!(stderr, "error: {error}");
+            let _ = writeln!(stderr, "error: {}", headline(&error, solver_flag));
             for cause in error.chain().skip(1) {
                 let _ = writeln!(stderr, "  caused by: {cause}");
             }
             ExitCode::from(exit_code(&error))
         }
+    }
+}
+
+impl Command {
+    /// Returns whether the command line set `--solver`, which then stands in for the
+    /// scenario's `solver.method` in messages.
+    fn solver_flag(&self) -> bool {
+        let solver = match self {
+            Command::Optimize(args) => &args.solver,
+            Command::Sweep(args) => &args.solver,
+            Command::Target(args) => &args.solver,
+            Command::Pareto(args) => &args.solver,
+            Command::Validate(args) => &args.solver,
+            _ => return false,
+        };
+        solver.solver.is_some()
+    }
+}
+
+/// Returns the first line of an error message. An error about `solver.method` names
+/// `--solver` instead when the command line set the method.
+fn headline(error: &anyhow::Error, solver_flag: bool) -> String {
+    let text = error.to_string();
+    let about_method = matches!(
+        error.downcast_ref::<CoreError>(),
+        Some(CoreError::Invalid { field, .. }) if field == "solver.method"
+    );
+    if solver_flag && about_method {
+        text.replacen("`solver.method`", "--solver", 1)
+    } else {
+        text
     }
 }
 

@@ -1131,3 +1131,26 @@ fn exact_obeys_an_evaluation_limit() {
         result["evaluations"]
     );
 }
+
+#[test]
+fn solver_errors_name_the_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let flighting = root().join("examples/flighting/scenario.toml");
+    let scenario = flighting.to_str().unwrap();
+    let args = ["optimize", scenario, "--solver", "exact"];
+    let output = atlas(&args, dir.path());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("invalid --solver: `exact`"), "{stderr}");
+    let text = std::fs::read_to_string(&flighting).unwrap();
+    let with_method = text.replacen("[solver]", "[solver]\nmethod = \"exact\"", 1);
+    assert_ne!(
+        with_method, text,
+        "the flighting example has a [solver] table"
+    );
+    std::fs::write(dir.path().join("exact.toml"), with_method).unwrap();
+    let output = atlas(&["optimize", "exact.toml"], dir.path());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("invalid `solver.method`"), "{stderr}");
+}

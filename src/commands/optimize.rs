@@ -25,7 +25,7 @@ pub struct OptimizeArgs {
     #[command(flatten)]
     scenario: crate::ScenarioArg,
     #[command(flatten)]
-    solver: crate::SolverArgs,
+    pub(crate) solver: crate::SolverArgs,
     /// Objective weights in the scenario's objective order, for example 0.5,0.3,0.2; they are
     /// rescaled to sum to 1. Without it, the scenario's weights apply.
     #[arg(long, value_name = "W1,W2,...", allow_hyphen_values = true)]

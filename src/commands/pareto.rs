@@ -31,7 +31,7 @@ pub struct ParetoArgs {
     #[command(flatten)]
     scenario: crate::ScenarioArg,
     #[command(flatten)]
-    solver: crate::SolverArgs,
+    pub(crate) solver: crate::SolverArgs,
     /// Population size of the search (default: the scenario's solver.population, else 100).
     #[arg(long, value_name = "N")]
     population: Option<usize>,

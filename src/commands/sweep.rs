@@ -22,7 +22,7 @@ pub struct SweepArgs {
     #[command(flatten)]
     scenario: crate::ScenarioArg,
     #[command(flatten)]
-    solver: crate::SolverArgs,
+    pub(crate) solver: crate::SolverArgs,
     /// Divisions of each weight: weights are multiples of 1/STEPS (default: the scenario's
     /// solver.sweep_steps, else 10). Three objectives and 10 steps give 66 weight vectors.
     #[arg(long, value_name = "STEPS", conflicts_with = "weights_file")]

@@ -20,7 +20,7 @@ pub struct TargetArgs {
     #[command(flatten)]
     scenario: crate::ScenarioArg,
     #[command(flatten)]
-    solver: crate::SolverArgs,
+    pub(crate) solver: crate::SolverArgs,
     /// The KPI to reach, as the model names it.
     #[arg(long, value_name = "KPI")]
     kpi: String,

@@ -16,7 +16,7 @@ pub struct ValidateArgs {
     #[command(flatten)]
     scenario: crate::ScenarioArg,
     #[command(flatten)]
-    solver: crate::SolverArgs,
+    pub(crate) solver: crate::SolverArgs,
 }
 
 #[derive(Debug, Serialize)]

@@ -29,15 +29,27 @@ struct Cli {
     command: Command,
 
     /// Format of the results printed on stdout.
-    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Table)]
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value_t = OutputFormat::Table,
+        display_order = 900
+    )]
     output_format: OutputFormat,
 
     /// Hide progress bars.
-    #[arg(long, short, global = true)]
+    #[arg(long, short, global = true, display_order = 901)]
     quiet: bool,
 
     /// Log more detail on stderr (-v decisions, -vv every step).
-    #[arg(long, short, global = true, action = clap::ArgAction::Count)]
+    #[arg(
+        long,
+        short,
+        global = true,
+        action = clap::ArgAction::Count,
+        display_order = 902
+    )]
     verbose: u8,
 }
 
@@ -65,6 +77,9 @@ enum Command {
     Optimize(commands::optimize::OptimizeArgs),
     /// Optimize every weight vector of a lattice on the weight simplex.
     Sweep(commands::sweep::SweepArgs),
+    /// Optimize every scenario of a grid of budgets, constraint variants, weight sets and
+    /// solvers, in parallel, resumably and optionally as one shard of several.
+    Batch(commands::batch::BatchArgs),
     /// Find the least spend that brings one KPI to a target, and the plan that does.
     Target(commands::target::TargetArgs),
     /// Map the Pareto front of the objectives with NSGA-II, or NSGA-III from four objectives.
@@ -174,6 +189,7 @@ fn main() -> ExitCode {
         Command::Evaluate(args) => commands::evaluate::run(&args, global),
         Command::Optimize(args) => commands::optimize::run(&args, global),
         Command::Sweep(args) => commands::sweep::run(&args, global),
+        Command::Batch(args) => commands::batch::run(&args, global),
         Command::Target(args) => commands::target::run(&args, global),
         Command::Pareto(args) => commands::pareto::run(&args, global),
         Command::TestProblem(args) => commands::test_problem::run(&args, global),

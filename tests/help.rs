@@ -16,6 +16,8 @@ const COMMANDS: &[&[&str]] = &[
     &["evaluate"],
     &["optimize"],
     &["sweep"],
+    &["batch"],
+    &["batch", "merge"],
     &["target"],
     &["pareto"],
     &["test-problem"],

@@ -1,5 +1,6 @@
 //! One module per subcommand, and what they share.
 
+pub mod batch;
 pub mod cells;
 pub mod charts;
 pub mod evaluate;

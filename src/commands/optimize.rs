@@ -55,8 +55,9 @@ struct PlanReport {
     channels: Vec<ChannelReport>,
 }
 
+/// The result document of `atlas optimize` (result.json).
 #[derive(Debug, Serialize)]
-struct OptimizeOutput {
+pub struct OptimizeOutput {
     schema_version: u32,
     command: &'static str,
     scenario: String,
@@ -94,6 +95,13 @@ struct OptimizeOutput {
     response_curves: Vec<SampledCurve>,
 }
 
+impl OptimizeOutput {
+    /// Returns the solver that ran.
+    pub fn method(&self) -> Method {
+        self.method
+    }
+}
+
 /// Runs the optimization.
 pub fn run(args: &OptimizeArgs, global: Global) -> Result<()> {
     let mut problem = load(&args.scenario.scenario)?;
@@ -102,39 +110,67 @@ pub fn run(args: &OptimizeArgs, global: Global) -> Result<()> {
     let formats = args.chart_options.formats()?;
     let size = args.chart_options.size()?;
 
-    let started = std::time::Instant::now();
-    let mut optimizer = MultiObjectiveOptimizer::new(&problem)?;
-    if let Some(weights) = weights {
-        optimizer = optimizer.with_weights(&weights)?;
+    let solved = solve(&problem, weights.as_deref())?;
+    warn_current_violations(&solved.current_violations);
+    let output = &solved.output;
+    // Charts are drawn before any file is written, so a failed chart leaves no result behind.
+    let charts = match &args.charts {
+        Some(folder) => Some(stage_charts(output, folder, &formats, size)?),
+        None => None,
+    };
+    if let Some(path) = &args.plan_csv {
+        write_atomic(path, &plan_csv(&problem, &solved.spend)?)?;
     }
-    super::ensure_anchors_feasible(&problem, &optimizer)?;
+    write_atomic(&args.output, &json_bytes(output)?)?;
+    if let Some(stage) = charts {
+        stage.commit()?;
+    }
+    let text = render(&problem, output, &solved.current, &solved.optimal, args);
+    super::emit(global, &text, output)
+}
+
+/// One optimization: the result document and the evaluations behind it.
+pub struct Solved {
+    /// The document that `atlas optimize` writes to result.json.
+    pub output: OptimizeOutput,
+    /// The current plan, evaluated.
+    pub current: PlanEvaluation,
+    /// The optimal plan, evaluated.
+    pub optimal: PlanEvaluation,
+    /// Spend of each decision of the optimal plan.
+    pub spend: Vec<f64>,
+    /// Names of the rules that the current plan violates, each in backquotes.
+    pub current_violations: Vec<String>,
+}
+
+/// Finds the optimal plan at `weights` (the scenario's weights when `None`), checks it and
+/// its anchors against every constraint once more, and builds the result document.
+///
+/// # Errors
+///
+/// Returns the solver's error (such as [`atlas_core::CoreError::Infeasible`]), an input error
+/// for invalid weights, and an internal error when a returned plan violates a constraint.
+pub fn solve(problem: &Problem, weights: Option<&[f64]>) -> Result<Solved> {
+    let started = std::time::Instant::now();
+    let mut optimizer = MultiObjectiveOptimizer::new(problem)?;
+    if let Some(weights) = weights {
+        optimizer = optimizer.with_weights(weights)?;
+    }
+    super::ensure_anchors_feasible(problem, &optimizer)?;
     let solution = optimizer.optimize()?;
     let solve_seconds = started.elapsed().as_secs_f64();
 
     let current = problem.evaluate_plan(&problem.current)?;
-    let broken: Vec<String> = current
+    let current_violations: Vec<String> = current
         .checks
         .iter()
         .filter(|c| !c.satisfied)
         .map(|c| format!("`{}`", c.name))
         .collect();
-    if !broken.is_empty() {
-        let shown = broken.len().min(5);
-        let more = if broken.len() > shown {
-            format!(" and {} more", broken.len() - shown)
-        } else {
-            String::new()
-        };
-        eprintln!(
-            "warning: the current plan violates {}{more}, so the comparison with it is not like \
-             for like",
-            broken[..shown].join(", ")
-        );
-    }
     let optimal = problem.evaluate_plan(&solution.spend)?;
-    super::ensure_feasible(&problem, &solution.spend, "the optimum")?;
+    super::ensure_feasible(problem, &solution.spend, "the optimum")?;
     let response_curves = sample_curves(
-        &problem,
+        problem,
         &solution.spend,
         &[("current", &problem.current), ("optimal", &solution.spend)],
         DEFAULT_SAMPLES,
@@ -148,7 +184,7 @@ pub fn run(args: &OptimizeArgs, global: Global) -> Result<()> {
         period: problem.period.clone(),
         seed: problem.solver.seed,
         kpi_names: problem.kpi_names().to_vec(),
-        objectives: objective_info(&problem),
+        objectives: objective_info(problem),
         weights: optimizer.weights().to_vec(),
         normalization: optimizer.normalization().clone(),
         status: solution.status,
@@ -158,8 +194,8 @@ pub fn run(args: &OptimizeArgs, global: Global) -> Result<()> {
         evaluations: solution.evaluations,
         solve_seconds,
         scalar: solution.scalar,
-        current: plan_report(&problem, &current),
-        optimal: plan_report(&problem, &optimal),
+        current: plan_report(problem, &current),
+        optimal: plan_report(problem, &optimal),
         optimal_budget: problem
             .space
             .names()
@@ -177,23 +213,35 @@ pub fn run(args: &OptimizeArgs, global: Global) -> Result<()> {
             .layout
             .as_ref()
             .map(|layout| cell_reports(layout, &[&problem.current, &solution.spend])),
-        primary_kpi: primary_kpi(&problem),
+        primary_kpi: primary_kpi(problem),
         response_curves,
     };
-    // Charts are drawn before any file is written, so a failed chart leaves no result behind.
-    let charts = match &args.charts {
-        Some(folder) => Some(stage_charts(&output, folder, &formats, size)?),
-        None => None,
+    Ok(Solved {
+        output,
+        current,
+        optimal,
+        spend: solution.spend,
+        current_violations,
+    })
+}
+
+/// Warns on stderr that the current plan violates the listed rules, so the comparison with it
+/// is not like for like.
+fn warn_current_violations(broken: &[String]) {
+    if broken.is_empty() {
+        return;
+    }
+    let shown = broken.len().min(5);
+    let more = if broken.len() > shown {
+        format!(" and {} more", broken.len() - shown)
+    } else {
+        String::new()
     };
-    if let Some(path) = &args.plan_csv {
-        write_atomic(path, &plan_csv(&problem, &solution.spend)?)?;
-    }
-    write_atomic(&args.output, &json_bytes(&output)?)?;
-    if let Some(stage) = charts {
-        stage.commit()?;
-    }
-    let text = render(&problem, &output, &current, &optimal, args);
-    super::emit(global, &text, &output)
+    eprintln!(
+        "warning: the current plan violates {}{more}, so the comparison with it is not like \
+         for like",
+        broken[..shown].join(", ")
+    );
 }
 
 /// Returns the index of the KPI of the first objective on a KPI, or 0.

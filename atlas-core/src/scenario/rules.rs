@@ -199,6 +199,44 @@ pub enum ConstraintSpec {
     },
 }
 
+impl ConstraintSpec {
+    /// Returns the rule's name: its `name` key, else the default that its type and keys give,
+    /// such as `total budget` or `tv fixed`. A rule that becomes one constraint per cell or
+    /// period adds the cell's channel or the period to this name in each constraint.
+    pub fn name(&self) -> String {
+        let (name, default) = match self {
+            Self::TotalBudget { name, .. } => (name, "total budget".to_string()),
+            Self::ChannelBounds { name, channel, .. } => (name, format!("{channel} limits")),
+            Self::ChangeLimit { name, .. } => (name, "change limit".to_string()),
+            Self::GroupBudget { name, group, .. } => (name, format!("{group} budget")),
+            Self::Blackout { name, channel, .. } => (name, format!("{channel} blackout")),
+            Self::PeriodCap { name, .. } => (name, "period cap".to_string()),
+            Self::Ratio {
+                name,
+                numerator,
+                denominator,
+                ..
+            } => (
+                name,
+                format!("{} / {}", numerator.describe(), denominator.describe()),
+            ),
+            Self::KpiBounds { name, kpi, .. } => (name, format!("{kpi} limits")),
+            Self::Efficiency {
+                name,
+                kpi,
+                cpa_at_most,
+                ..
+            } => {
+                let label = if cpa_at_most.is_some() { "CPA" } else { "ROAS" };
+                (name, format!("{kpi} {label}"))
+            }
+            Self::GroupShare { name, group, .. } => (name, format!("{group} share")),
+            Self::Fixed { name, channel, .. } => (name, format!("{channel} fixed")),
+        };
+        name.clone().unwrap_or(default)
+    }
+}
+
 /// Spend of some channels, groups, periods and geos: the union of the listed channels and
 /// the channels of the listed groups (every channel when both are empty), in the listed periods
 /// and geos (every one when empty).
@@ -415,10 +453,10 @@ impl Context<'_> {
         let one = |name: String, rule: Rule| Ok(vec![Constraint { name, rule }]);
         match spec {
             ConstraintSpec::TotalBudget {
-                name,
                 equals,
                 at_most,
                 at_least,
+                ..
             } => {
                 let rule = match (equals, at_most, at_least) {
                     (Some(value), None, None) => Rule::TotalExactly {
@@ -441,10 +479,9 @@ impl Context<'_> {
                         ))
                     }
                 };
-                one(name.clone().unwrap_or_else(|| "total budget".into()), rule)
+                one(spec.name(), rule)
             }
             ConstraintSpec::ChannelBounds {
-                name,
                 channel,
                 periods,
                 geos,
@@ -453,6 +490,7 @@ impl Context<'_> {
                 lower_ratio,
                 upper_ratio,
                 max_change,
+                ..
             } => {
                 let cells = self.cells((channel, "channel"), periods, geos)?;
                 let current: f64 = cells.iter().map(|&i| self.current[i]).sum();
@@ -494,7 +532,7 @@ impl Context<'_> {
                          `upper_ratio` or `max_change`",
                     ));
                 }
-                let name = name.clone().unwrap_or_else(|| format!("{channel} limits"));
+                let name = spec.name();
                 let rule = match cells[..] {
                     [cell] if self.layout.is_none() => Rule::ChannelBounds {
                         channel: cell,
@@ -510,9 +548,9 @@ impl Context<'_> {
                 one(name, rule)
             }
             ConstraintSpec::ChangeLimit {
-                name,
                 channels,
                 max_change,
+                ..
             } => {
                 if !max_change.is_finite() || *max_change < 0.0 {
                     return Err(CoreError::invalid(
@@ -526,7 +564,7 @@ impl Context<'_> {
                     channels: channels.clone(),
                     ..SpendSelection::default()
                 };
-                let name = name.clone().unwrap_or_else(|| "change limit".into());
+                let name = spec.name();
                 Ok(self
                     .selection(&selection, "")?
                     .into_iter()
@@ -541,10 +579,10 @@ impl Context<'_> {
                     .collect())
             }
             ConstraintSpec::GroupBudget {
-                name,
                 group,
                 lower,
                 upper,
+                ..
             } => {
                 if lower.is_none() && upper.is_none() {
                     return Err(CoreError::invalid(
@@ -569,34 +607,27 @@ impl Context<'_> {
                     lower: lower.map(|v| self.amount("lower", v)).transpose()?,
                     upper: upper.map(|v| self.amount("upper", v)).transpose()?,
                 };
-                one(
-                    name.clone().unwrap_or_else(|| format!("{group} budget")),
-                    rule,
-                )
+                one(spec.name(), rule)
             }
             ConstraintSpec::Blackout {
-                name,
                 channel,
                 periods,
                 geos,
+                ..
             } => {
                 let rule = Rule::SpendBounds {
                     cells: self.cells((channel, "channel"), periods, geos)?,
                     lower: None,
                     upper: Some(0.0),
                 };
-                one(
-                    name.clone()
-                        .unwrap_or_else(|| format!("{channel} blackout")),
-                    rule,
-                )
+                one(spec.name(), rule)
             }
             ConstraintSpec::PeriodCap {
-                name,
                 periods,
                 channels,
                 at_most,
                 at_least,
+                ..
             } => {
                 let Some(layout) = self.layout else {
                     return Err(CoreError::invalid(
@@ -618,7 +649,7 @@ impl Context<'_> {
                 } else {
                     periods.clone()
                 };
-                let name = name.clone().unwrap_or_else(|| "period cap".into());
+                let name = spec.name();
                 let mut constraints = Vec::with_capacity(listed.len());
                 for period in listed {
                     let selection = SpendSelection {
@@ -638,11 +669,11 @@ impl Context<'_> {
                 Ok(constraints)
             }
             ConstraintSpec::Ratio {
-                name,
                 numerator,
                 denominator,
                 min,
                 max,
+                ..
             } => {
                 for (key, value) in [("min", min), ("max", max)] {
                     if let Some(value) = value.filter(|v| !v.is_finite() || *v < 0.0) {
@@ -664,16 +695,13 @@ impl Context<'_> {
                     min: *min,
                     max: *max,
                 };
-                let name = name.clone().unwrap_or_else(|| {
-                    format!("{} / {}", numerator.describe(), denominator.describe())
-                });
-                one(name, rule)
+                one(spec.name(), rule)
             }
             ConstraintSpec::KpiBounds {
-                name,
                 kpi,
                 at_least,
                 at_most,
+                ..
             } => {
                 let k = self.kpi(kpi)?;
                 for (key, value) in [("at_least", at_least), ("at_most", at_most)] {
@@ -695,16 +723,13 @@ impl Context<'_> {
                     lower: *at_least,
                     upper: *at_most,
                 };
-                one(
-                    name.clone().unwrap_or_else(|| format!("{kpi} limits")),
-                    rule,
-                )
+                one(spec.name(), rule)
             }
             ConstraintSpec::Efficiency {
-                name,
                 kpi,
                 roas_at_least,
                 cpa_at_most,
+                ..
             } => {
                 let k = self.kpi(kpi)?;
                 let positive = |key: &str, value: f64| {
@@ -717,15 +742,13 @@ impl Context<'_> {
                         ))
                     }
                 };
-                let (target, label) = match (roas_at_least, cpa_at_most) {
-                    (Some(roas), None) => (
-                        EfficiencyTarget::RoasAtLeast(positive("roas_at_least", *roas)?),
-                        "ROAS",
-                    ),
-                    (None, Some(cpa)) => (
-                        EfficiencyTarget::CpaAtMost(positive("cpa_at_most", *cpa)?),
-                        "CPA",
-                    ),
+                let target = match (roas_at_least, cpa_at_most) {
+                    (Some(roas), None) => {
+                        EfficiencyTarget::RoasAtLeast(positive("roas_at_least", *roas)?)
+                    }
+                    (None, Some(cpa)) => {
+                        EfficiencyTarget::CpaAtMost(positive("cpa_at_most", *cpa)?)
+                    }
                     _ => {
                         return Err(CoreError::invalid(
                             field,
@@ -739,16 +762,10 @@ impl Context<'_> {
                     zero: self.zero[k],
                     target,
                 };
-                one(
-                    name.clone().unwrap_or_else(|| format!("{kpi} {label}")),
-                    rule,
-                )
+                one(spec.name(), rule)
             }
             ConstraintSpec::GroupShare {
-                name,
-                group,
-                min,
-                max,
+                group, min, max, ..
             } => {
                 let members = self
                     .space
@@ -781,7 +798,7 @@ impl Context<'_> {
                         "a group_share needs `min`, `max` or both",
                     ));
                 }
-                let name = name.clone().unwrap_or_else(|| format!("{group} share"));
+                let name = spec.name();
                 let rule = Rule::GroupShare {
                     group: group.clone(),
                     members,
@@ -791,14 +808,14 @@ impl Context<'_> {
                 one(name, rule)
             }
             ConstraintSpec::Fixed {
-                name,
                 channel,
                 periods,
                 geos,
                 amount: held,
+                ..
             } => {
                 let cells = self.cells((channel, "channel"), periods, geos)?;
-                let name = name.clone().unwrap_or_else(|| format!("{channel} fixed"));
+                let name = spec.name();
                 let several = cells.len() > 1;
                 cells
                     .into_iter()

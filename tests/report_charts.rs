@@ -346,3 +346,73 @@ fn optimize_rejects_bad_chart_options_first() {
     assert!(!dir.path().join("result.json").exists());
     assert!(!dir.path().join("charts").exists());
 }
+
+#[test]
+fn report_keeps_other_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    succeed(&optimize_with_charts(
+        dir.path(),
+        "marketing",
+        &["--format", "svg"],
+    ));
+    for format in ["png", "svg"] {
+        let args = [
+            "report",
+            "result.json",
+            "--out",
+            "both",
+            "--format",
+            format,
+            "-q",
+        ];
+        succeed(&atlas(&args, dir.path()));
+    }
+    let folder = dir.path().join("both");
+    assert!(folder.join("summary.png").exists(), "{:?}", names(&folder));
+    assert!(folder.join("summary.svg").exists(), "{:?}", names(&folder));
+    assert_eq!(names(&folder).len(), 8);
+}
+
+#[test]
+fn flighting_summary_uses_curve_slope() {
+    let dir = tempfile::tempdir().unwrap();
+    succeed(&optimize_with_charts(
+        dir.path(),
+        "flighting",
+        &["--format", "svg"],
+    ));
+    let result = read_json(&dir.path().join("result.json"));
+    let summary = std::fs::read_to_string(dir.path().join("charts/summary.svg")).unwrap();
+    let tv = result["response_curves"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|curve| curve["channel"] == "tv")
+        .unwrap();
+    let slope = tv["marks"][1]["marginal"][0].as_f64().unwrap();
+    let table = result["optimal"]["channels"][2]["marginal"][0]
+        .as_f64()
+        .unwrap();
+    // The mean of tv's per-week marginal returns differs from the curve's slope, so the
+    // check below tells which one the summary table shows.
+    assert!(
+        (slope - table).abs() > 0.1,
+        "slope {slope}, cell mean {table}"
+    );
+    let texts: Vec<String> = summary
+        .split("<text")
+        .skip(1)
+        .filter_map(|element| element.split_once('>')?.1.split_once("</text>"))
+        .map(|(content, _)| content.trim().to_owned())
+        .collect();
+    let candidates = [format!("{slope:.2}"), format!("{slope:.1}")];
+    assert!(
+        texts.iter().any(|text| candidates.contains(text)),
+        "no {candidates:?} in {texts:?}"
+    );
+    let mean = [format!("{table:.2}"), format!("{table:.1}")];
+    assert!(
+        !texts.iter().any(|text| mean.contains(text)),
+        "the cell mean {mean:?} is shown"
+    );
+}

@@ -160,13 +160,18 @@ impl OptimizeView {
             .zip(&self.weights)
             .map(|(objective, weight)| format!("{} {weight:.2}", objective.name))
             .collect();
+        // The marginal return is the slope of the channel's curve at the recommended spend, so
+        // the table and the curve panels agree. With a plan over periods and geos it is the
+        // return of one more unit spread over the channel's cells in their recommended split,
+        // not the mean of the cells' own marginal returns that result.json lists.
         let channels = self
             .current
             .channels
             .iter()
             .zip(&self.optimal.channels)
+            .zip(&self.response_curves)
             .enumerate()
-            .map(|(index, (current, optimal))| SummaryChannel {
+            .map(|(index, ((current, optimal), curve))| SummaryChannel {
                 name: optimal.name.clone(),
                 colour_index: index,
                 current_spend: current.spend,
@@ -174,7 +179,11 @@ impl OptimizeView {
                 share: optimal.share,
                 current_response: current.response[kpi],
                 recommended_response: optimal.response[kpi],
-                marginal: optimal.marginal[kpi],
+                marginal: curve
+                    .marks
+                    .iter()
+                    .find(|mark| mark.label == "optimal")
+                    .map_or(optimal.marginal[kpi], |mark| mark.marginal[kpi]),
             })
             .collect();
         SummaryChart {

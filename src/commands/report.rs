@@ -21,7 +21,8 @@ pub struct ReportArgs {
     /// front.json from atlas pareto.
     #[arg(value_name = "RESULTS")]
     results: PathBuf,
-    /// Folder for the charts; files of other names in it are left alone.
+    /// Folder for the charts. Files of other names, and charts in formats not requested, are
+    /// left alone.
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
     /// For a result of atlas optimize: the KPI whose response, ROI and marginal ROI the
@@ -174,7 +175,8 @@ fn redraw_front(
 ) -> Result<(PathBuf, String)> {
     let file: FrontFile = parse_result(value, &args.results, "front.json", "pareto")?;
     let charts = front_charts(file, &args.results)?;
-    let stage = StagedDir::new(&args.out, &FRONT_FILES)?;
+    let owned = requested(&FRONT_FILES, formats);
+    let stage = StagedDir::new(&args.out, &owned)?;
     draw_front_charts(&stage, &charts, formats, size)?;
     Ok((stage.commit()?, format!("{} plans", charts.points.len())))
 }
@@ -199,9 +201,9 @@ fn redraw_optimize(
             .map_err(|problem| super::InputError(format!("--kpi {problem}")))?,
         None => view.primary_kpi(),
     };
-    let owned = view.chart_files();
-    let owned: Vec<&str> = owned.iter().map(String::as_str).collect();
-    let stage = StagedDir::new(&args.out, &owned)?;
+    let files = view.chart_files();
+    let files: Vec<&str> = files.iter().map(String::as_str).collect();
+    let stage = StagedDir::new(&args.out, &requested(&files, formats))?;
     view.draw(&stage, kpi, formats, size)?;
     Ok((
         stage.commit()?,
@@ -251,9 +253,24 @@ fn redraw_sweep(
         allocations: file.allocations,
     };
     let points = data.weights.len();
-    let stage = StagedDir::new(&args.out, &SWEEP_FILES)?;
+    let stage = StagedDir::new(&args.out, &requested(&SWEEP_FILES, formats))?;
     draw_allocations(&stage, &allocation_chart(&data), formats, size)?;
     Ok((stage.commit()?, format!("{points} weight vectors")))
+}
+
+/// Returns the files among `files` in one of `formats`. Redrawing the same result in one
+/// format then leaves its charts in other formats in place, while stale files of a requested
+/// format are still removed.
+fn requested<'a>(files: &[&'a str], formats: &[atlas_report::ImageFormat]) -> Vec<&'a str> {
+    files
+        .iter()
+        .copied()
+        .filter(|name| {
+            formats
+                .iter()
+                .any(|format| name.ends_with(&format!(".{}", format.extension())))
+        })
+        .collect()
 }
 
 /// The charts `report` can write for a sweep.

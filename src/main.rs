@@ -210,7 +210,7 @@ fn main() -> ExitCode {
 }
 
 impl Command {
-    /// Returns whether the command line set `--solver`, which then stands in for the
+    /// Returns whether the command line set `--solver`, which then replaces the
     /// scenario's `solver.method` in messages.
     fn solver_flag(&self) -> bool {
         let solver = match self {

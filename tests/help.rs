@@ -67,7 +67,7 @@ fn every_command_has_snapshot() {
 
 #[test]
 fn option_help_names_units() {
-    // Options that take an amount say its unit or form in their help.
+    // The help of an option that takes an amount states its unit or form.
     let cases = [
         (&["optimize"][..], "--max-seconds", "seconds"),
         (&["pareto"][..], "--size", "WIDTHxHEIGHT"),

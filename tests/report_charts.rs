@@ -394,7 +394,7 @@ fn flighting_summary_uses_curve_slope() {
         .as_f64()
         .unwrap();
     // The mean of tv's per-week marginal returns differs from the curve's slope, so the
-    // check below tells which one the summary table shows.
+    // check below shows which one the summary table uses.
     assert!(
         (slope - table).abs() > 0.1,
         "slope {slope}, cell mean {table}"

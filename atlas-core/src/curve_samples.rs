@@ -1,6 +1,6 @@
 //! Response curves sampled from a problem's model, one per channel, for charts and reports.
 //!
-//! A channel's curve holds every other channel at a base plan and varies the channel's own
+//! A channel's curve keeps every other channel at a base plan and varies the channel's own
 //! spend. With a plan over periods and geos, the channel's cells keep the base plan's split
 //! between them while their total varies, so the curve answers "what if this channel's whole
 //! budget were larger or smaller". For a model whose KPIs are a sum of per-channel terms, the

@@ -55,6 +55,7 @@ pub mod search;
 pub mod solve;
 pub mod space;
 pub mod sqp;
+pub mod xgboost;
 
 pub use constraint::{Constraint, ConstraintCheck, ConstraintKind, Rule};
 pub use curve::{CurveSpec, ResponseCurve, ResponseCurveModel};

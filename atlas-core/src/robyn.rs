@@ -516,6 +516,7 @@ fn build_scenario(
             objective(TOTAL_SPEND, Sense::Minimize),
             objective(dep_var, Sense::Maximize),
         ],
+        directory: None,
     })
 }
 

@@ -2,7 +2,7 @@
 //! and current plan of one planning question. Unknown keys are errors.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -16,6 +16,7 @@ use crate::objective::{Measure, Objective, Risk, Sense, TOTAL_SPEND};
 use crate::problem::{Problem, SolverSettings};
 use crate::solve::{Limits, Scalarizer, DEFAULT_AUGMENTATION};
 use crate::space::{Channel, DecisionSpace};
+use crate::xgboost::{XgboostModel, XgboostOutputSpec};
 
 pub mod plan;
 mod rules;
@@ -57,6 +58,11 @@ pub struct ScenarioFile {
     pub constraints: Vec<ConstraintSpec>,
     /// Objectives.
     pub objectives: Vec<ObjectiveSpec>,
+    /// Folder that relative file paths in the scenario, such as a model file, resolve
+    /// against: the scenario file's folder when [`ScenarioFile::read`] read it, else `None`
+    /// for the working directory. It is not a key of the file.
+    #[serde(skip)]
+    pub directory: Option<PathBuf>,
 }
 
 fn default_currency() -> String {
@@ -97,6 +103,13 @@ pub enum ModelSpec {
         baseline: BTreeMap<String, f64>,
         /// One curve per channel and KPI that it moves.
         curves: Vec<CurveSpec>,
+    },
+    /// XGBoost tree models saved as JSON, one per KPI.
+    Xgboost {
+        /// KPI names.
+        kpis: Vec<String>,
+        /// One model per KPI and the source of each of its features.
+        outputs: Vec<XgboostOutputSpec>,
     },
 }
 
@@ -264,7 +277,14 @@ impl ScenarioFile {
             path: path.display().to_string(),
             error,
         })?;
-        Self::parse(&text, &path.display().to_string())
+        let mut file = Self::parse(&text, &path.display().to_string())?;
+        file.directory = Some(
+            path.parent()
+                .filter(|parent| !parent.as_os_str().is_empty())
+                .unwrap_or(Path::new("."))
+                .to_path_buf(),
+        );
+        Ok(file)
     }
 
     /// Parses scenario text, naming it `origin` in errors.
@@ -437,23 +457,42 @@ impl ScenarioFile {
         space: &DecisionSpace,
         layout: Option<&Layout>,
     ) -> Result<Arc<dyn ResponseModel>, CoreError> {
-        let ModelSpec::ResponseCurves {
-            kpis,
-            baseline,
-            curves,
-        } = &self.model;
-        if kpis.is_empty() {
-            return Err(CoreError::invalid(
-                "model.kpis",
-                "no KPI is listed: name at least one",
-            ));
+        match &self.model {
+            ModelSpec::ResponseCurves {
+                kpis,
+                baseline,
+                curves,
+            } => {
+                check_model_kpis(kpis)?;
+                self.build_curve_model(space, layout, kpis, baseline, curves)
+            }
+            ModelSpec::Xgboost { kpis, outputs } => {
+                check_model_kpis(kpis)?;
+                if layout.is_some() {
+                    return Err(CoreError::invalid(
+                        "plan",
+                        "an xgboost model takes one spend per channel, not one per period or \
+                         geo: remove the [plan] table",
+                    ));
+                }
+                Ok(Arc::new(XgboostModel::load(
+                    space.names(),
+                    kpis.clone(),
+                    outputs,
+                    self.directory.as_deref(),
+                )?))
+            }
         }
-        if kpis.iter().any(|k| k == TOTAL_SPEND) {
-            return Err(CoreError::invalid(
-                "model.kpis",
-                format!("`{TOTAL_SPEND}` is reserved for the plan's total spend: rename the KPI"),
-            ));
-        }
+    }
+
+    fn build_curve_model(
+        &self,
+        space: &DecisionSpace,
+        layout: Option<&Layout>,
+        kpis: &[String],
+        baseline: &BTreeMap<String, f64>,
+        curves: &[CurveSpec],
+    ) -> Result<Arc<dyn ResponseModel>, CoreError> {
         if let Some(unknown) = baseline.keys().find(|k| !kpis.contains(k)) {
             return Err(CoreError::invalid(
                 format!("model.baseline.{unknown}"),
@@ -467,14 +506,14 @@ impl ScenarioFile {
         Ok(match (layout, &self.plan) {
             (Some(layout), Some(plan)) => Arc::new(FlightedModel::new(
                 layout.clone(),
-                kpis.clone(),
+                kpis.to_vec(),
                 baselines,
                 curves,
                 plan.count_tail,
             )?),
             _ => Arc::new(ResponseCurveModel::new(
                 space.names(),
-                kpis.clone(),
+                kpis.to_vec(),
                 baselines,
                 curves,
             )?),
@@ -691,6 +730,23 @@ pub fn normalize_weights(objectives: &mut [Objective]) -> Result<(), CoreError> 
     }
     for objective in objectives {
         objective.weight /= sum;
+    }
+    Ok(())
+}
+
+/// Checks the KPI names of a curve or XGBoost model: at least one, none reserved.
+fn check_model_kpis(kpis: &[String]) -> Result<(), CoreError> {
+    if kpis.is_empty() {
+        return Err(CoreError::invalid(
+            "model.kpis",
+            "no KPI is listed: name at least one",
+        ));
+    }
+    if kpis.iter().any(|k| k == TOTAL_SPEND) {
+        return Err(CoreError::invalid(
+            "model.kpis",
+            format!("`{TOTAL_SPEND}` is reserved for the plan's total spend: rename the KPI"),
+        ));
     }
     Ok(())
 }

@@ -36,12 +36,14 @@
 //! ```
 
 pub mod adstock;
+pub mod cache;
 pub mod cmaes;
 pub mod constraint;
 pub mod curve;
 pub mod curve_samples;
 pub mod error;
 pub mod exact;
+pub mod external;
 pub mod feasibility;
 pub mod flighting;
 pub mod model;

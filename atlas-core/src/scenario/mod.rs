@@ -18,9 +18,11 @@ use crate::solve::{Limits, Scalarizer, DEFAULT_AUGMENTATION};
 use crate::space::{Channel, DecisionSpace};
 use crate::xgboost::{XgboostModel, XgboostOutputSpec};
 
+mod external;
 pub mod plan;
 mod rules;
 
+pub use external::{CommandSpec, HeaderSpec, HttpSpec};
 pub use plan::{CellSelection, CurrentSpend, GeoSpend, PeriodsSpec, PlanSpec};
 use rules::Context;
 pub use rules::{ConstraintSpec, SpendSelection};
@@ -111,6 +113,10 @@ pub enum ModelSpec {
         /// One model per KPI and the source of each of its features.
         outputs: Vec<XgboostOutputSpec>,
     },
+    /// An external program that reads allocations on stdin and prints KPIs on stdout.
+    Command(CommandSpec),
+    /// An HTTP service that returns KPIs for POST requests of allocations.
+    Http(HttpSpec),
 }
 
 /// One `[[channels]]` table.
@@ -482,6 +488,16 @@ impl ScenarioFile {
                     self.directory.as_deref(),
                 )?))
             }
+            ModelSpec::Command(spec) => {
+                // The program runs in the scenario's folder, named absolutely so that it does
+                // not depend on the working directory.
+                let folder = self
+                    .directory
+                    .as_deref()
+                    .and_then(|folder| std::path::absolute(folder).ok());
+                spec.build(space.names(), folder.as_deref())
+            }
+            ModelSpec::Http(spec) => spec.build(space.names()),
         }
     }
 

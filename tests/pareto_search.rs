@@ -537,3 +537,81 @@ fn report_rejects_other_files() {
         );
     }
 }
+
+/// Returns whether plan `a` dominates plan `b`, with `maximize[j]` giving each objective's
+/// sense.
+fn dominates(a: &[f64], b: &[f64], maximize: &[bool]) -> bool {
+    let mut better = false;
+    for j in 0..a.len() {
+        let (x, y) = if maximize[j] {
+            (-a[j], -b[j])
+        } else {
+            (a[j], b[j])
+        };
+        if x > y {
+            return false;
+        }
+        better |= x < y;
+    }
+    better
+}
+
+#[test]
+fn front_is_undominated_by_archive() {
+    let dir = tempfile::tempdir().unwrap();
+    succeed(&pareto(dir.path(), "out", &["--generations", "60"]));
+    let front = read_json(&dir.path().join("out/front.json"));
+    let maximize: Vec<bool> = front["objectives"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["sense"] == "maximize")
+        .collect();
+    let members: Vec<Vec<f64>> = front["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| floats(&m["objectives"]))
+        .collect();
+
+    assert!(members.len() <= 24, "{} front plans", members.len());
+    assert!(members.len() >= 12, "{} front plans", members.len());
+    let csv = std::fs::read_to_string(dir.path().join("out/archive.csv")).unwrap();
+    let archive: Vec<Vec<f64>> = csv
+        .lines()
+        .skip(1)
+        .map(|line| {
+            line.split(',')
+                .take(maximize.len())
+                .map(|c| c.parse().unwrap())
+                .collect()
+        })
+        .collect();
+    assert!(archive.len() >= members.len());
+
+    for member in &members {
+        let beaten = archive
+            .iter()
+            .find(|plan| dominates(plan, member, &maximize));
+        assert!(
+            beaten.is_none(),
+            "{beaten:?} dominates front plan {member:?}"
+        );
+    }
+
+    let values: Vec<f64> = front["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|report| report["hypervolume"].as_f64())
+        .collect();
+    assert_eq!(values.len(), 60);
+    for pair in values.windows(2) {
+        assert!(
+            pair[1] >= pair[0],
+            "hypervolume fell from {} to {}",
+            pair[0],
+            pair[1]
+        );
+    }
+}

@@ -330,7 +330,15 @@ pub fn run(args: &ParetoArgs, global: Global) -> Result<()> {
     let budget = BudgetProblem::new(&problem);
     let result = args.search.run(&budget, &config, &observer, &context)?;
     bar.finish_and_clear();
-    if result.front.is_empty() {
+    // The final population's first front can hold plans that an earlier generation's plans
+    // dominate, so with an archive the reported front is the archive thinned to the
+    // population size.
+    let front = if result.archive.is_empty() {
+        result.front.clone()
+    } else {
+        nsga2::thin_by_crowding(&result.archive, config.population)
+    };
+    if front.is_empty() {
         return Err(atlas_core::CoreError::Infeasible {
             constraints: Vec::new(),
             message: "the search found no plan that satisfies every constraint".into(),
@@ -363,8 +371,8 @@ pub fn run(args: &ParetoArgs, global: Global) -> Result<()> {
             spend: chosen.spend,
             objectives: chosen.objectives,
         },
-        knee: knee_index(&result.front)?,
-        members: front_members(&problem, &result.front)?,
+        knee: knee_index(&front)?,
+        members: front_members(&problem, &front)?,
         archive_kept: config.archive_for(problem.objectives.len()),
         archive_size: result.archive.len(),
         archive: front_members(&problem, &result.archive)?,
@@ -412,6 +420,9 @@ fn search_config(
         generations: settings.generations,
         seed: settings.seed,
         initial,
+        // The reported front comes from the archive, so the convergence chart and the
+        // stagnation rule measure the archive too.
+        archive_hypervolume: true,
         ..Nsga2Config::default()
     }
 }

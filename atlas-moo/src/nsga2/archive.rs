@@ -72,6 +72,14 @@ impl Archive {
             .collect();
     }
 
+    /// Returns the objective vectors of the members, without the pending points.
+    pub fn objectives(&self) -> Vec<Vec<f64>> {
+        self.members
+            .iter()
+            .map(|member| member.objectives.clone())
+            .collect()
+    }
+
     /// Returns the members sorted by the first objective, then the next, after compacting.
     pub fn sorted(&mut self) -> Vec<Solution> {
         self.compact();

@@ -91,6 +91,8 @@ struct Fingerprint {
     directions: Vec<Vec<f64>>,
     eliminate_duplicates: bool,
     archive: bool,
+    #[serde(default)]
+    archive_hypervolume: bool,
 }
 
 impl Fingerprint {
@@ -118,6 +120,7 @@ impl Fingerprint {
             directions: directions.to_vec(),
             eliminate_duplicates: config.eliminate_duplicates,
             archive: config.archive_for(problem.n_obj()),
+            archive_hypervolume: config.archive_hypervolume,
         }
     }
 
@@ -163,7 +166,7 @@ impl Fingerprint {
         if let Some((what, _)) = changes.iter().find(|(_, equal)| !equal) {
             return Err(CheckpointError::Changed { what });
         }
-        let checks: [(&'static str, bool, String, String); 9] = [
+        let checks: [(&'static str, bool, String, String); 10] = [
             field("population", &self.population, &current.population),
             float(
                 "crossover_probability",
@@ -190,6 +193,11 @@ impl Fingerprint {
                 &current.eliminate_duplicates,
             ),
             field("archive", &self.archive, &current.archive),
+            field(
+                "archive_hypervolume",
+                &self.archive_hypervolume,
+                &current.archive_hypervolume,
+            ),
         ];
         for (name, equal, saved, now) in checks {
             if !equal {

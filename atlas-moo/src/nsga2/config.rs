@@ -64,6 +64,11 @@ pub struct Nsga2Config {
     /// is non-dominated, so the archive grows with every evaluation and updating it costs
     /// O(n²).
     pub archive: Option<bool>,
+    /// Track the hypervolume of the archive rather than of the population's first front,
+    /// when the archive is kept. The archive's value never falls, so a stagnation rule then
+    /// stops when no evaluated point has improved the front. It costs a compaction of the
+    /// archive every generation.
+    pub archive_hypervolume: bool,
 }
 
 /// Survival step of the search.
@@ -165,6 +170,7 @@ impl Default for Nsga2Config {
             stagnation: None,
             eliminate_duplicates: true,
             archive: None,
+            archive_hypervolume: false,
         }
     }
 }

@@ -32,6 +32,7 @@ pub mod ranking;
 mod search;
 #[cfg(test)]
 mod tests;
+mod thinning;
 
 use std::cmp::Ordering;
 use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
@@ -42,6 +43,7 @@ use tracing::debug;
 
 pub use checkpoint::{Checkpoint, CheckpointError};
 pub use config::{Algorithm, ConfigError, Nsga2Config, Stagnation, MIN_POPULATION};
+pub use thinning::thin_by_crowding;
 
 use crate::nsga3::{self, Normalization};
 use crate::{Problem, ProblemError};
@@ -74,9 +76,9 @@ pub struct GenerationReport {
     pub first_front_size: usize,
     /// Number of feasible population members.
     pub feasible: usize,
-    /// Hypervolume of the population's feasible first front, in objectives scaled by the
-    /// ideal and nadir points of the first feasible front of the run, with reference
-    /// point 1.1 in each. `None` when no member is feasible, and for more than three
+    /// Hypervolume of the population's feasible first front, or of the archive with
+    /// [`Nsga2Config::archive_hypervolume`], in objectives scaled by the ideal and nadir
+    /// points of the first such front of the run, with reference point 1.1 in each. `None` when no member is feasible, and for more than three
     /// objectives unless a stagnation rule needs it.
     pub hypervolume: Option<f64>,
     /// Number of this generation's offspring whose evaluation was NaN, infinite or had a
@@ -326,12 +328,15 @@ pub fn run_with<P: Problem + ?Sized>(
             .map_err(|error| Nsga2Error::Survival { generation, error })?;
         state.generation = generation;
         state.elapsed_seconds = elapsed_before + started.elapsed().as_secs_f64();
-        let hypervolume = if track {
+        let hypervolume = if !track {
+            None
+        } else if keep_archive && config.archive_hypervolume {
+            state.archive.compact();
+            state.progress.record(&state.archive.objectives())
+        } else {
             state
                 .progress
                 .record(&first_front_objectives(&state.parents))
-        } else {
-            None
         };
         let report = GenerationReport {
             generation,

@@ -458,3 +458,45 @@ fn run_rejects_invalid_config() {
         "{error}"
     );
 }
+
+#[test]
+fn archive_hypervolume_never_falls() {
+    let problem = Zdt1::new(5).unwrap();
+    let config = Nsga2Config {
+        archive_hypervolume: true,
+        ..small_config(8)
+    };
+    let result = run(&problem, &config, None).unwrap();
+    let values: Vec<f64> = result
+        .history
+        .iter()
+        .map(|report| report.hypervolume.unwrap())
+        .collect();
+    assert_eq!(values.len(), 30);
+    for pair in values.windows(2) {
+        assert!(pair[1] >= pair[0], "{} fell to {}", pair[0], pair[1]);
+    }
+    let population = run(&problem, &small_config(8), None).unwrap();
+    assert_eq!(
+        population.front, result.front,
+        "the flag changed the search"
+    );
+}
+
+#[test]
+fn thinned_archive_is_undominated() {
+    let problem = Zdt1::new(5).unwrap();
+    let result = run(&problem, &small_config(9), None).unwrap();
+    let front = thin_by_crowding(&result.archive, 20);
+    assert_eq!(front.len(), 20);
+    for member in &front {
+        for plan in result.archive.iter().chain(&result.population) {
+            if plan.violation == 0.0 {
+                assert!(!ranking::pareto_dominates(
+                    &plan.objectives,
+                    &member.objectives
+                ));
+            }
+        }
+    }
+}

@@ -285,9 +285,8 @@ fn archive_plans_satisfy_rules() {
     assert_eq!(rows, archive_size);
 }
 
-#[test]
-fn four_objectives_use_nsga3() {
-    let dir = tempfile::tempdir().unwrap();
+/// Writes the example with total spend as a fourth objective to `dir/four.toml`.
+fn four_objective_scenario(dir: &std::path::Path) -> PathBuf {
     let text = std::fs::read_to_string(example()).unwrap();
     let marker = "[[objectives]]";
     assert!(text.contains(marker), "the example has no objectives table");
@@ -296,8 +295,51 @@ fn four_objectives_use_nsga3() {
         "[[objectives]]\nkpi = \"total_spend\"\nsense = \"minimize\"\n\n[[objectives]]",
         1,
     );
-    let path = dir.path().join("four.toml");
+    let path = dir.join("four.toml");
     std::fs::write(&path, four).unwrap();
+    path
+}
+
+#[test]
+fn four_objective_front_keeps_seeds() {
+    // With seed 1 and 50 generations, NSGA-III's final population contains a plan that the
+    // seeded weighted optimum dominates.
+    let dir = tempfile::tempdir().unwrap();
+    let path = four_objective_scenario(dir.path());
+    let args = [
+        "pareto",
+        path.to_str().unwrap(),
+        "--generations",
+        "50",
+        "--format",
+        "svg",
+        "--out",
+        "out",
+        "-q",
+    ];
+    succeed(&atlas(&args, dir.path()));
+    let front = read_json(&dir.path().join("out/front.json"));
+    let maximize: Vec<bool> = front["objectives"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["sense"] == "maximize")
+        .collect();
+    assert_eq!(maximize.len(), 4);
+    let chosen = floats(&front["chosen"]["objectives"]);
+    for member in front["members"].as_array().unwrap() {
+        let member = floats(&member["objectives"]);
+        assert!(
+            !dominates(&chosen, &member, &maximize),
+            "the weighted optimum dominates front plan {member:?}"
+        );
+    }
+}
+
+#[test]
+fn four_objectives_use_nsga3() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = four_objective_scenario(dir.path());
     let args = [
         "pareto",
         path.to_str().unwrap(),
@@ -319,6 +361,26 @@ fn four_objectives_use_nsga3() {
     assert_eq!(front["archive_kept"], false);
     assert!(!front["members"].as_array().unwrap().is_empty());
     assert!(!dir.path().join("out/archive.csv").exists());
+
+    // The weighted optimum is seeded, so the front reaches at least as far as it does.
+    let chosen = floats(&front["chosen"]["objectives"]);
+    let members: Vec<Vec<f64>> = front["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| floats(&m["objectives"]))
+        .collect();
+    for (j, value) in chosen.iter().enumerate() {
+        let low = members.iter().map(|m| m[j]).fold(f64::INFINITY, f64::min);
+        let high = members
+            .iter()
+            .map(|m| m[j])
+            .fold(f64::NEG_INFINITY, f64::max);
+        assert!(
+            low <= *value && *value <= high,
+            "chosen objective {j} = {value} lies outside the front's {low} to {high}"
+        );
+    }
 }
 
 #[test]

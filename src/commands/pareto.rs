@@ -10,7 +10,7 @@ use atlas_moo::nsga2::{
     self, Algorithm, Checkpoint, CheckpointError, GenerationReport, Nsga2Config, Nsga2Error,
     RunOptions, Stagnation, Termination,
 };
-use atlas_moo::{BudgetProblem, MultiObjectiveOptimizer};
+use atlas_moo::{BudgetProblem, MultiObjectiveOptimizer, Problem as _};
 use atlas_report::{
     render_convergence, render_front, render_parallel, ChartSize, ConvergenceChart, FrontChart,
     ImageFormat, ParallelChart, MAX_OBJECTIVES,
@@ -330,14 +330,7 @@ pub fn run(args: &ParetoArgs, global: Global) -> Result<()> {
     let budget = BudgetProblem::new(&problem);
     let result = args.search.run(&budget, &config, &observer, &context)?;
     bar.finish_and_clear();
-    // The final population's first front can hold plans that an earlier generation's plans
-    // dominate, so with an archive the reported front is the archive thinned to the
-    // population size.
-    let front = if result.archive.is_empty() {
-        result.front.clone()
-    } else {
-        nsga2::thin_by_crowding(&result.archive, config.population)
-    };
+    let front = reported_front(&budget, &result, &config)?;
     if front.is_empty() {
         return Err(atlas_core::CoreError::Infeasible {
             constraints: Vec::new(),
@@ -380,6 +373,58 @@ pub fn run(args: &ParetoArgs, global: Global) -> Result<()> {
     };
     let folder = write_outputs(&problem, &output, &args.out, &formats, size)?;
     super::emit(global, &render(&problem, &output, &folder), &output)
+}
+
+/// Returns the front to report: the non-dominated plans among the archive (or, without
+/// one, the final population's front) and the seed plans, thinned by crowding to the
+/// population size.
+///
+/// The final population's first front can hold plans that an earlier generation's plans
+/// dominate, which the archive prevents. NSGA-III's population can also lose a seed such as
+/// the weighted optimum, so the feasible seeds are evaluated again and compete too.
+fn reported_front(
+    budget: &BudgetProblem<'_>,
+    result: &nsga2::Nsga2Result,
+    config: &Nsga2Config,
+) -> Result<Vec<nsga2::Solution>> {
+    let mut pool = if result.archive.is_empty() {
+        result.front.clone()
+    } else {
+        result.archive.clone()
+    };
+    if !config.initial.is_empty() {
+        let seeds = ndarray::Array2::from_shape_fn(
+            (config.initial.len(), budget.n_var()),
+            |(row, column)| config.initial[row][column],
+        );
+        let evaluation = budget
+            .evaluate(seeds.view())
+            .map_err(|error| anyhow::anyhow!("evaluating the seed plans failed: {error}"))?;
+        for (row, x) in config.initial.iter().enumerate() {
+            let objectives = evaluation.objectives.row(row).to_vec();
+            let feasible = evaluation.violation[row] == 0.0;
+            if feasible && objectives.iter().all(|value| value.is_finite()) {
+                pool.push(nsga2::Solution {
+                    x: x.clone(),
+                    objectives,
+                    violation: 0.0,
+                });
+            }
+        }
+    }
+    let objectives: Vec<Vec<f64>> = pool.iter().map(|s| s.objectives.clone()).collect();
+    let mut order = nsga2::ranking::first_front(&objectives, &vec![0.0; pool.len()]);
+    order.sort_by(|&a, &b| {
+        let pairs = objectives[a].iter().zip(&objectives[b]);
+        pairs
+            .map(|(x, y)| x.total_cmp(y))
+            .find(|ordering| ordering.is_ne())
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then(a.cmp(&b))
+    });
+    order.dedup_by(|later, earlier| objectives[*later] == objectives[*earlier]);
+    let front: Vec<nsga2::Solution> = order.into_iter().map(|i| pool[i].clone()).collect();
+    Ok(nsga2::thin_by_crowding(&front, config.population))
 }
 
 fn require_chartable_objectives(problem: &Problem) -> Result<()> {

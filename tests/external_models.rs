@@ -349,6 +349,7 @@ fn http_model_optimizes_end_to_end() {
     let (url, seen, server) = start_service();
     let model = http_model(&url, "ATLAS_E2E_TOKEN");
     let scenario = write(dir.path(), "http.toml", &scenario_text(&model, REVENUE));
+
     let output = Command::new(env!("CARGO_BIN_EXE_atlas"))
         .args(["optimize", scenario.to_str().unwrap(), "-vv"])
         .current_dir(dir.path())
@@ -356,6 +357,7 @@ fn http_model_optimizes_end_to_end() {
         .output()
         .unwrap();
     server.unblock();
+
     let text = succeed(&output);
     assert!(!text.contains("e2e-secret-41"));
     // -vv logs every step, the HTTP client's own requests included, but no header value.
@@ -365,9 +367,61 @@ fn http_model_optimizes_end_to_end() {
         "the request log is missing"
     );
     assert!(!log.contains("e2e-secret-41"));
+    // The client's TRACE records dump the raw request, Authorization header included, in
+    // hex split across lines, so none may reach the log.
+    let dumps: Vec<&str> = log
+        .lines()
+        .filter(|line| line.contains("TRACE") && line.contains("ureq"))
+        .take(3)
+        .collect();
+    assert!(dumps.is_empty(), "{dumps:?}");
     let result = read_json(&dir.path().join("result.json"));
     assert_eq!(result["method"], "cmaes");
     let seen = seen.lock().unwrap();
     assert!(!seen.is_empty());
     assert!(seen.iter().all(|h| h == "Bearer e2e-secret-41"), "{seen:?}");
+}
+
+#[test]
+fn rejected_token_is_cut_from_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").unwrap());
+    let port = server.server_addr().to_ip().unwrap().port();
+    {
+        let server = Arc::clone(&server);
+        std::thread::spawn(move || {
+            for request in server.incoming_requests() {
+                let reply = tiny_http::Response::from_string("token e2e-bare-93 has expired")
+                    .with_status_code(401);
+                let _ = request.respond(reply);
+            }
+        });
+    }
+    let model = http_model(
+        &format!("http://127.0.0.1:{port}/predict"),
+        "ATLAS_E2E_BARE_TOKEN",
+    );
+    let scenario = write(dir.path(), "http.toml", &scenario_text(&model, REVENUE));
+    let output = Command::new(env!("CARGO_BIN_EXE_atlas"))
+        .args([
+            "optimize",
+            scenario.to_str().unwrap(),
+            "--output",
+            "result.json",
+        ])
+        .current_dir(dir.path())
+        .env("ATLAS_E2E_BARE_TOKEN", "e2e-bare-93")
+        .output()
+        .unwrap();
+    server.unblock();
+
+    let message = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{message}");
+    assert!(message.contains("401"), "{message}");
+    assert!(
+        message.contains("token <redacted> has expired"),
+        "{message}"
+    );
+    assert!(!message.contains("e2e-bare-93"), "{message}");
+    assert!(!dir.path().join("result.json").exists());
 }

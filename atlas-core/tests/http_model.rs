@@ -397,6 +397,26 @@ fn secret_never_appears_in_errors() {
 }
 
 #[test]
+fn bare_token_is_cut_from_errors() {
+    let token = "token-7f20aa";
+    let server =
+        TestServer::start(move |_, _| Reply::status(401, "token token-7f20aa has expired"));
+    let mut settings = settings(&server.url);
+    settings.headers = vec![HttpHeader::new(
+        "model.headers.Authorization",
+        "Authorization",
+        format!("Bearer {token}"),
+        "environment variable `ATLAS_TEST_SECRET_TOKEN`",
+    )
+    .unwrap()
+    .hiding(token.to_string())];
+    let error = error_of(&model(settings));
+    assert!(error.contains("status 401"), "{error}");
+    assert!(error.contains("token <redacted> has expired"), "{error}");
+    assert!(!error.contains(token), "{error}");
+}
+
+#[test]
 fn max_batch_splits_requests() {
     let server = TestServer::start(|_, request| respond(request));
     let mut settings = settings(&server.url);

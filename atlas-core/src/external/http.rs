@@ -43,8 +43,9 @@ const MAX_BODY_BYTES: u64 = 64 << 20;
 pub struct HttpHeader {
     name: HeaderName,
     value: HeaderValue,
-    /// The value as text, to cut it out of response bodies quoted in errors.
-    secret: String,
+    /// The value as text, and parts of it such as a token without its `Bearer ` prefix, to
+    /// cut out of response bodies quoted in errors. The longest comes first.
+    secrets: Vec<String>,
 }
 
 impl HttpHeader {
@@ -78,8 +79,20 @@ impl HttpHeader {
         Ok(Self {
             name: header_name,
             value: header_value,
-            secret: value,
+            secrets: vec![value],
         })
+    }
+
+    /// Also cuts `part` of the value, such as the token without its prefix, out of
+    /// response bodies quoted in errors.
+    #[must_use]
+    pub fn hiding(mut self, part: String) -> Self {
+        if !part.is_empty() && !self.secrets.contains(&part) {
+            self.secrets.push(part);
+            self.secrets
+                .sort_by_key(|secret| std::cmp::Reverse(secret.len()));
+        }
+        self
     }
 
     /// Header name.
@@ -346,12 +359,13 @@ impl HttpModel {
         Ok(body.kpis)
     }
 
-    /// Replaces every header value in `text` with `<redacted>`.
+    /// Replaces every header value in `text`, and every part marked with
+    /// [`HttpHeader::hiding`], with `<redacted>`.
     fn redact(&self, text: &str) -> String {
         let mut out = text.to_string();
         for header in &self.settings.headers {
-            if !header.secret.is_empty() {
-                out = out.replace(&header.secret, "<redacted>");
+            for secret in header.secrets.iter().filter(|secret| !secret.is_empty()) {
+                out = out.replace(secret.as_str(), "<redacted>");
             }
         }
         out

@@ -223,12 +223,14 @@ impl HeaderSpec {
                     }
                 };
                 let prefix = self.prefix.as_deref().unwrap_or("");
-                HttpHeader::new(
+                let header = HttpHeader::new(
                     &field,
                     name,
                     format!("{prefix}{value}"),
                     &format!("environment variable `{variable}`"),
-                )
+                )?;
+                // A service may quote the token without its prefix.
+                Ok(header.hiding(value))
             }
             (None, Some(value)) if self.prefix.is_none() => {
                 HttpHeader::new(&field, name, value.clone(), "`value`")

@@ -425,3 +425,24 @@ fn rejected_token_is_cut_from_error() {
     assert!(!message.contains("e2e-bare-93"), "{message}");
     assert!(!dir.path().join("result.json").exists());
 }
+
+#[test]
+fn first_batch_failure_blames_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = command_model(&["revenue"], "").replace(
+        "\"revenue\"]\nkpis",
+        "\"revenue\", \"--mode\", \"crash\", \"--on-line\", \"1\"]\nkpis",
+    );
+    let scenario = write(dir.path(), "crash.toml", &scenario_text(&model, REVENUE));
+
+    let output = optimize(dir.path(), &scenario, "result.json");
+    let message = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{message}");
+    assert!(
+        message.contains("the model of scenario") && message.contains("failed"),
+        "{message}"
+    );
+    assert!(!message.contains("is not valid"), "{message}");
+    assert!(message.contains("crashing on purpose"), "{message}");
+    assert!(!dir.path().join("result.json").exists());
+}

@@ -499,3 +499,27 @@ fn scenario_with_command_model_writes_back() {
     let again = ScenarioFile::parse(&file.to_toml().unwrap(), "again").unwrap();
     assert_eq!(file, again);
 }
+
+#[test]
+fn healthy_program_exits_by_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let done = dir.path().join("done.txt");
+    let model = model(&["--at-exit", done.to_str().unwrap()]);
+    model.evaluate(batch().view()).unwrap();
+    drop(model);
+    // The program writes the file 0.2 s after its stdin closes; a kill would prevent it.
+    let text = std::fs::read_to_string(&done).expect("the program was killed before its exit");
+    assert_eq!(text.trim(), "3");
+}
+
+#[test]
+fn failed_program_is_killed_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let done = dir.path().join("done.txt");
+    let on_exit = done.to_str().unwrap();
+    let model = model(&["--mode", "malformed", "--at-exit", on_exit]);
+    assert!(model.evaluate(batch().view()).is_err());
+    drop(model);
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(!done.exists(), "the failed program ran on to its exit");
+}

@@ -18,7 +18,7 @@ pub mod validate;
 use std::io::Write;
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use atlas_core::constraint::Unit;
 use atlas_core::scenario::ScenarioFile;
 use atlas_core::{ConstraintCheck, Problem};
@@ -43,10 +43,18 @@ pub const SCHEMA_VERSION: u32 = 1;
 /// Reads and validates a scenario.
 pub fn load(path: &Path) -> Result<Problem> {
     let file = ScenarioFile::read(path)?;
-    let problem = file
-        .build()
-        .with_context(|| format!("scenario {} is not valid", path.display()))?;
-    Ok(problem)
+    file.build().map_err(|error| {
+        // Building a scenario evaluates its model at the current plan, so a failing model
+        // program or service shows here. That is a run failure, not an invalid file.
+        let context = match &error {
+            atlas_core::CoreError::Model(_) => format!(
+                "the model of scenario {} failed while Atlas checked the scenario",
+                path.display()
+            ),
+            _ => format!("scenario {} is not valid", path.display()),
+        };
+        anyhow::Error::new(error).context(context)
+    })
 }
 
 /// Checks a plan that a solver returned against every constraint once more.

@@ -53,6 +53,9 @@ const STDERR_INFO_LINES: usize = 100;
 /// How long Atlas waits for an exit status or the rest of stderr once stdout closed.
 const EXIT_GRACE: Duration = Duration::from_millis(200);
 
+/// How long a healthy program may take to exit after its stdin closes, before it is killed.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
+
 /// How to run the program.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CommandSettings {
@@ -214,7 +217,10 @@ impl CommandModel {
                     return Ok(values);
                 }
                 Err(failure) => {
-                    // Dropping the process kills and reaps it.
+                    // Dropping a failed process kills and reaps it at once.
+                    if let Some(process) = worker.process.as_mut() {
+                        process.failed = true;
+                    }
                     worker.process = None;
                     let message = format!(
                         "program `{}` (worker {}, pid {pid}) failed on batch {batch}, {failure}",
@@ -414,6 +420,8 @@ struct Process {
     stderr: Arc<StderrTail>,
     /// Whether the program has returned a whole batch, so that its start-up is over.
     started_up: bool,
+    /// Whether a batch failed, so that dropping the process kills it without a grace period.
+    failed: bool,
 }
 
 impl Process {
@@ -465,6 +473,7 @@ impl Process {
             lines,
             stderr: tail,
             started_up: false,
+            failed: false,
         })
     }
 
@@ -501,8 +510,16 @@ impl Process {
 
 impl Drop for Process {
     fn drop(&mut self) {
-        // Closing stdin first lets the writer thread end.
+        // Closing stdin ends the writer thread, and the program then reads end of file.
         self.requests = None;
+        if !self.failed {
+            // A healthy program gets a moment to exit by itself, for example to flush
+            // its own files, before it is killed.
+            let deadline = Instant::now() + SHUTDOWN_GRACE;
+            while matches!(self.child.try_wait(), Ok(None)) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
         let _ = self.child.kill();
         match self.child.wait() {
             Ok(status) => tracing::debug!(

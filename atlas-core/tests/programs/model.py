@@ -30,6 +30,7 @@ def parse_args():
     parser.add_argument("--marker", help="file that crash-once creates on its first crash")
     parser.add_argument("--pids", help="file to append this process's pid to at start")
     parser.add_argument("--log", help="file to append every input line to")
+    parser.add_argument("--at-exit", help="file written after stdin closes, before exiting")
     return parser.parse_args()
 
 
@@ -86,6 +87,11 @@ def main():
         print(json.dumps(answer), flush=True)
         if acts and args.mode == "extra-line":
             print(json.dumps(answer), flush=True)
+    if args.at_exit:
+        # A short pause, as a program that saves state on exit would take.
+        time.sleep(0.2)
+        with open(args.at_exit, "w") as done:
+            done.write(f"{count}\n")
 
 
 if __name__ == "__main__":

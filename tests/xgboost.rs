@@ -193,3 +193,31 @@ fn unmapped_feature_fails_without_output() {
     assert!(stderr.contains("no source: `price`"), "{stderr}");
     assert!(!dir.path().join("result.json").exists());
 }
+
+#[test]
+fn solver_advice_suits_trees() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = example();
+    let scenario = example.to_str().unwrap();
+
+    let exact = atlas(&["optimize", scenario, "--solver", "exact"], dir.path());
+    assert_eq!(exact.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&exact.stderr);
+    assert!(stderr.contains("use `cmaes` or `auto`"), "{stderr}");
+    assert!(!stderr.contains("`gradient`"), "{stderr}");
+
+    let gradient = json(&atlas(
+        &[
+            "optimize",
+            scenario,
+            "--solver",
+            "gradient",
+            "--output-format",
+            "json",
+        ],
+        dir.path(),
+    ));
+    let choice = gradient["method_choice"].as_str().unwrap();
+    assert!(choice.contains("no gradients"), "{choice}");
+    assert!(choice.contains("`cmaes` suits"), "{choice}");
+}

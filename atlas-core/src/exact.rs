@@ -85,8 +85,8 @@ pub fn unsupported_reason(problem: &Problem) -> Option<String> {
 fn structure(problem: &Problem) -> Result<Structure, String> {
     if !problem.model.is_separable() {
         return Err(
-            "the model is not a sum of one-channel curves (it has carry-over between cells or \
-             cross-channel terms)"
+            "the model is not a sum of one-channel curves that Atlas can read (such as a model \
+             with carry-over between cells, cross-channel terms, trees or an external program)"
                 .into(),
         );
     }

@@ -287,11 +287,23 @@ pub fn choose(
     match requested {
         Method::Exact => match exact_gap {
             None => Ok((Method::Exact, "requested".into())),
-            Some(reason) => Err(CoreError::invalid(
-                "solver.method",
-                format!("`exact` cannot solve this problem: {reason}; use `gradient` or `auto`"),
-            )),
+            Some(reason) => {
+                let instead = if gradients { "gradient" } else { "cmaes" };
+                Err(CoreError::invalid(
+                    "solver.method",
+                    format!(
+                        "`exact` cannot solve this problem: {reason}; use `{instead}` or `auto`"
+                    ),
+                ))
+            }
         },
+        Method::Gradient if !gradients => Ok((
+            Method::Gradient,
+            "requested, but the model gives no gradients, so they are estimated by finite \
+             differences, which are 0 on the flat steps of a tree model; `cmaes` suits such \
+             models"
+                .into(),
+        )),
         Method::Gradient => Ok((Method::Gradient, "requested".into())),
         Method::Cmaes => Ok((Method::Cmaes, "requested".into())),
         Method::Auto => Ok(match exact_gap {

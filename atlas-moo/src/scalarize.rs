@@ -373,6 +373,11 @@ pub fn check_weights(weights: &[f64], objectives: usize) -> Result<Vec<f64>, Cor
             "every weight is 0: give at least one objective a positive weight",
         ));
     }
+    // Weights that already add up to 1 up to rounding, such as 0.2, 0.7 and 0.1, stay as
+    // written: dividing by a sum of 0.9999999999999999 would print 0.20000000000000004.
+    if (sum - 1.0).abs() <= 1e-12 {
+        return Ok(weights.to_vec());
+    }
     Ok(weights.iter().map(|w| w / sum).collect())
 }
 

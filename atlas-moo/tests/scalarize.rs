@@ -292,3 +292,11 @@ fn weighted_sum_misses_an_inward_front() {
     let corner = solution.spend.iter().any(|&x| (x - 60.0).abs() < 1e-6);
     assert!(corner, "{:?}", solution.spend);
 }
+
+#[test]
+fn weights_summing_to_one_stay_as_written() {
+    let weights = atlas_moo::scalarize::check_weights(&[0.2, 0.7, 0.1], 3).unwrap();
+    assert_eq!(weights, vec![0.2, 0.7, 0.1]);
+    let scaled = atlas_moo::scalarize::check_weights(&[2.0, 6.0], 2).unwrap();
+    assert_eq!(scaled, vec![0.25, 0.75]);
+}

@@ -1,4 +1,5 @@
-//! Benchmarks of the hot paths: repair, the weighted-sum solve by method and NSGA-II.
+//! Benchmarks of the hot paths: repair, the weighted-sum solve by method, NSGA-II, and the
+//! evaluation of curve and XGBoost models.
 //!
 //! Run with `cargo bench --bench engine`.
 
@@ -205,11 +206,38 @@ fn flighted_evaluation(c: &mut Criterion) {
     group.finish();
 }
 
+/// Evaluates the two XGBoost models of examples/xgboost (8 trees of depth 3 each) on a batch
+/// of plans, and solves that example with `auto`, which picks CMA-ES.
+fn xgboost(c: &mut Criterion) {
+    let problem = scenario("xgboost");
+    let candidates = 10_000;
+    let plans = Array2::from_shape_fn((candidates, 3), |(n, c)| {
+        ((n * 7919 + c * 104_729) % 60_000) as f64
+    });
+    let mut group = c.benchmark_group("xgboost example");
+    group.throughput(Throughput::Elements(candidates as u64));
+    let one_thread = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("pool");
+    group.bench_function("evaluate 10000 plans, 1 thread", |b| {
+        b.iter(|| one_thread.install(|| problem.model.evaluate(plans.view()).expect("evaluate")))
+    });
+    group.bench_function("evaluate 10000 plans, all cores", |b| {
+        b.iter(|| problem.model.evaluate(plans.view()).expect("evaluate"))
+    });
+    group.finish();
+    let optimizer = MultiObjectiveOptimizer::new(&problem).expect("optimizer");
+    c.bench_function("optimize xgboost example (cmaes)", |b| {
+        b.iter(|| optimizer.optimize().expect("optimize"))
+    });
+}
+
 // Criterion's plots would look up a system font, which the embedded-font build of plotters lacks.
 criterion_group! {
     name = benches;
     config = Criterion::default().without_plots();
     targets = repair, feasibility_check, weighted_sum, solvers, pareto, batch_evaluation,
-        flighted_evaluation
+        flighted_evaluation, xgboost
 }
 criterion_main!(benches);

@@ -166,9 +166,12 @@ fn command_model_result_ignores_thread_count() {
         result["solve_seconds"] = Value::Null;
         result
     };
-    let one = run("1");
-    let two = run("2");
-    assert!(one == two, "result.json differs between 1 and 2 threads");
+    let single_thread = run("1");
+    let two_threads = run("2");
+    assert!(
+        single_thread == two_threads,
+        "result.json differs between 1 and 2 threads"
+    );
 }
 
 #[test]

@@ -28,13 +28,13 @@ fn target_dir() -> PathBuf {
 }
 
 /// Runs `command` and panics with its output when it cannot start or fails.
-fn run(command: &mut Command, what: &str) {
+fn run(command: &mut Command, step: &str) {
     let output = command
         .output()
-        .unwrap_or_else(|error| panic!("{what}: cannot run {command:?}: {error}"));
+        .unwrap_or_else(|error| panic!("{step}: cannot run {command:?}: {error}"));
     assert!(
         output.status.success(),
-        "{what} failed ({}): {command:?}\nstdout:\n{}\nstderr:\n{}",
+        "{step} failed ({}): {command:?}\nstdout:\n{}\nstderr:\n{}",
         output.status,
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
@@ -54,12 +54,12 @@ fn python() -> PathBuf {
     }
 
     let requirements = example().join("requirements.txt");
-    let wanted = std::fs::read_to_string(&requirements).unwrap();
+    let expected_requirements = std::fs::read_to_string(&requirements).unwrap();
     let venv = target_dir().join("sklearn-example-venv");
     let python = venv.join("bin/python");
     // The copy of the requirements is written last, so it marks a finished install.
     let installed = venv.join("atlas-requirements.txt");
-    if std::fs::read_to_string(&installed).ok().as_deref() == Some(wanted.as_str()) {
+    if std::fs::read_to_string(&installed).ok().as_deref() == Some(expected_requirements.as_str()) {
         eprintln!("reusing the virtual environment {}", venv.display());
         return python;
     }
@@ -84,7 +84,7 @@ fn python() -> PathBuf {
             .arg(&requirements),
         "installing examples/sklearn/requirements.txt with pip",
     );
-    std::fs::write(&installed, &wanted).unwrap();
+    std::fs::write(&installed, &expected_requirements).unwrap();
     eprintln!(
         "created the virtual environment {} in {:.1} s",
         venv.display(),

@@ -124,9 +124,9 @@ impl XgboostModel {
     ///
     /// Returns [`CoreError::Invalid`] for no KPI or a KPI named twice, and for an output of an
     /// unknown KPI, a second output of one KPI or a KPI without an output. Each output's
-    /// mapping is checked too: a channel that is not in the scenario, a feature name that the
-    /// model lacks, a feature given two sources, a context value that is not finite, and
-    /// model features without a source are errors.
+    /// mapping is checked too. A channel that is not in the scenario and a feature name that
+    /// the model lacks are errors. So are a feature given two sources, a context value that
+    /// is not finite, and model features without a source.
     pub fn new(
         channels: Vec<String>,
         kpis: Vec<String>,
